@@ -1,0 +1,77 @@
+// /proc/checkpoint/ctrl: open, version handshake, requests, log, reap, wait. Thin errno-checked wrappers.
+import {E, KernelError} from '../../errors/index.js';
+import {koffi} from '../koffi.js';
+import {ioctlPointer, ioctlValue, O, POLL, pollOne, sysClose, sysOpen} from '../libc.js';
+import {CR_CTRL_FILE, CR_MODULE_VERSION, CR_NOARG, CR_OP} from './constants.js';
+import {blcrStructs, type ChkptArgs, encodeStruct} from './structs.js';
+
+/** Why the control file could not be opened. */
+export class CtrlMissingError extends KernelError {
+  /** The errno open(2) gave; the error itself carries ENOSYS, as libcr reports it. */
+  readonly openErrno: number;
+  constructor(openErrno: number) {
+    super(`open ${CR_CTRL_FILE}`, E.ENOSYS, 'support missing from kernel');
+    this.openErrno = openErrno;
+  }
+}
+
+/** Outcome of waiting on a request. */
+export type WaitResult = 'done' | 'timeout' | 'no-request';
+
+/** One open handle on the control file; holds at most one request, as the kernel does. */
+export class CtrlFile {
+  private constructor(readonly fd: number) {}
+
+  /** Open the control file O_WRONLY|O_CLOEXEC, as libcr does. A missing module is ENOSYS. */
+  static open(path = CR_CTRL_FILE): CtrlFile {
+    try {
+      return new CtrlFile(sysOpen(path, O.WRONLY | O.CLOEXEC));
+    } catch (error) {
+      if (error instanceof KernelError) throw new CtrlMissingError(error.errno);
+      throw error;
+    }
+  }
+
+  /** CR_OP_VERSION with `version` by value; returns 0 or -errno (CR_EVERSION on mismatch). */
+  version(version = CR_MODULE_VERSION): number {
+    return ioctlValue(this.fd, CR_OP.VERSION, version);
+  }
+
+  /** CR_OP_CHKPT_REQ; throws KernelError on an immediate failure. */
+  checkpointRequest(args: ChkptArgs): void {
+    const buf = encodeStruct(blcrStructs().chkptArgs, args);
+    const r = ioctlPointer(this.fd, CR_OP.CHKPT_REQ, buf);
+    if (r < 0) throw new KernelError('CR_OP_CHKPT_REQ', -r);
+  }
+
+  /** CR_OP_CHKPT_LOG or CR_OP_RSTRT_LOG: size query, then fill. Returns the text ('' when empty). */
+  readLog(op: number = CR_OP.CHKPT_LOG): string {
+    const {logArgs} = blcrStructs();
+    const size = ioctlPointer(this.fd, op, encodeStruct(logArgs, {len: 0, buf: null}));
+    if (size < 0) throw new KernelError(op === CR_OP.CHKPT_LOG ? 'CR_OP_CHKPT_LOG' : 'CR_OP_RSTRT_LOG', -size);
+    if (size === 0) return '';
+    const text = Buffer.alloc(size);
+    const args = encodeStruct(logArgs, {len: size, buf: koffi().address(text)});
+    const r = ioctlPointer(this.fd, op, args);
+    if (r < 0) throw new KernelError('CR_OP_CHKPT_LOG', -r);
+    const end = text.indexOf(0);
+    return text.subarray(0, end < 0 ? text.length : end).toString('utf8');
+  }
+
+  /** CR_OP_CHKPT_REAP: 0 on success, -errno otherwise (EAGAIN: not finished; EINVAL: no request). */
+  reapCheckpoint(): number {
+    return ioctlValue(this.fd, CR_OP.CHKPT_REAP, CR_NOARG);
+  }
+
+  /** Wait up to `timeoutMs` for the request on this fd, off the event loop. */
+  async wait(timeoutMs: number): Promise<WaitResult> {
+    const revents = await pollOne(this.fd, POLL.IN, timeoutMs);
+    if (revents & (POLL.ERR | POLL.NVAL)) return 'no-request';
+    return revents & POLL.IN ? 'done' : 'timeout';
+  }
+
+  /** close(2): releases (and so cancels) any request still attached. */
+  close(): void {
+    sysClose(this.fd);
+  }
+}

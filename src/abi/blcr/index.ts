@@ -1,0 +1,4 @@
+export * from './constants.js';
+export * from './ctrl.js';
+export * from './structs.js';
+export {ioc, SIZEOF_PTR} from './ioc.js';

@@ -1,0 +1,4 @@
+// src/abi: the only koffi importer. Nothing here loads koffi until a function is called.
+export * from './blcr/index.js';
+export {koffiLoaded} from './koffi.js';
+export {lastErrno, O, POLL} from './libc.js';

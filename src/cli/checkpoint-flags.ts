@@ -1,0 +1,108 @@
+// `cr checkpoint` flags -> CheckpointOptions, following cr_checkpoint: later options win within a group.
+import path from 'node:path';
+import {UsageError} from '../errors/cr-error.js';
+import {CheckpointOptionsSchema, type CheckpointOptions} from '../schema/index.js';
+
+/** The parsed flags of `cr checkpoint` (oclif's output). */
+export interface CheckpointFlags {
+  file?: string[];
+  dir?: string[];
+  fd?: number[];
+  backup?: string[];
+  signal?: number[];
+  time?: number[];
+  [k: string]: unknown;
+}
+
+/** One flag occurrence in command-line order (oclif's `raw`). */
+export interface RawFlag {
+  type: string;
+  flag?: string;
+}
+
+const SCOPES: Record<string, CheckpointOptions['scope']> = {tree: 'tree', pid: 'proc', pgid: 'pgrp', sid: 'sess'};
+const SIGNALS: Record<string, number> = {run: 0, stop: 19, term: 15, abort: 6, kill: 9, cont: 18, 'early-stop': -19, 'early-abrt': -6};
+const POLICIES = ['atomic', 'backup', 'clobber', 'noclobber'] as const;
+const PTRACED: Record<string, CheckpointOptions['ptraced']> = {'ptraced-error': 'error', 'ptraced-skip': 'skip', 'ptraced-allow': 'allow'};
+const PTRACER: Record<string, CheckpointOptions['ptracer']> = {'ptracer-error': 'error', 'ptracer-skip': 'skip'};
+const KMSG: Record<string, CheckpointOptions['kmsg']> = {'kmsg-none': 'none', 'kmsg-error': 'error', 'kmsg-warning': 'warning'};
+const DESTS = ['cwd', 'file', 'dir', 'fd'];
+
+const last = <T>(v: T[] | undefined): T | undefined => (v && v.length > 0 ? v[v.length - 1] : undefined);
+
+/** Parse the ID argument: exactly one decimal number, as cr_checkpoint requires. */
+export function parseId(id: string | undefined): number {
+  if (id === undefined || !/^\d+$/.test(id)) throw new UsageError(`Expected ID to be a decimal process, group or session id, got \`${id ?? ''}\``);
+  const n = Number(id);
+  if (!Number.isSafeInteger(n) || n > 0x7fffffff) throw new UsageError(`Expected ID to be at most ${0x7fffffff}, got \`${id}\``);
+  return n;
+}
+
+/** Resolve flags (with their order) and the ID into validated options. `cwd` anchors relative paths. */
+export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[], id: string | undefined, cwd = process.cwd()): CheckpointOptions {
+  const target = parseId(id);
+  const order = raw.filter((r) => r.type === 'flag' && r.flag).map((r) => r.flag!);
+  const lastOf = (names: readonly string[]) => order.filter((f) => names.includes(f)).at(-1);
+
+  const scope = SCOPES[lastOf(Object.keys(SCOPES)) ?? 'tree'];
+  const sigFlag = lastOf([...Object.keys(SIGNALS), 'signal']);
+  let signal = 0;
+  if (sigFlag === 'signal') {
+    signal = last(flags.signal)!;
+    if (!Number.isInteger(signal) || signal < 1 || signal > 64) throw new UsageError(`Expected --signal to be a signal number from 1 to 64, got \`${signal}\``);
+  } else if (sigFlag) signal = SIGNALS[sigFlag];
+
+  const time = last(flags.time) ?? 0;
+  if (!Number.isInteger(time) || time < 0) throw new UsageError(`Expected --time to be a whole number of seconds >= 0, got \`${time}\``);
+
+  const save = {exe: false, private: false, shared: false};
+  for (const f of order) {
+    if (f === 'save-exe') save.exe = true;
+    else if (f === 'save-private') save.private = true;
+    else if (f === 'save-shared') save.shared = true;
+    else if (f === 'save-all') Object.assign(save, {exe: true, private: true, shared: true});
+    else if (f === 'save-none') Object.assign(save, {exe: false, private: false, shared: false});
+  }
+
+  const sync = lastOf(['sync', 'nosync']) !== 'nosync';
+  const destFlag = lastOf(DESTS) ?? 'cwd';
+  let destination: CheckpointOptions['destination'];
+  if (destFlag === 'fd') {
+    const fd = last(flags.fd)!;
+    if (!Number.isInteger(fd) || fd < 0) throw new UsageError(`Expected --fd to be an open file descriptor number >= 0, got \`${fd}\``);
+    destination = {kind: 'fd', fd, sync};
+  } else {
+    const policy = (lastOf(POLICIES) ?? 'atomic') as (typeof POLICIES)[number];
+    const name = `context.${target}`;
+    let file: string;
+    if (destFlag === 'file') {
+      const f = last(flags.file)!;
+      if (f === '') throw new UsageError('Expected --file to be a file name, got an empty string');
+      file = path.resolve(cwd, f);
+    } else if (destFlag === 'dir') {
+      const d = last(flags.dir)!;
+      if (d === '') throw new UsageError('Expected --dir to be a directory, got an empty string');
+      file = path.resolve(cwd, d, name);
+    } else file = path.resolve(cwd, name);
+    const backupName = policy === 'backup' ? last(flags.backup) || undefined : undefined;
+    destination = {kind: 'file', path: file, policy, backupName, sync};
+  }
+
+  const parsed = CheckpointOptionsSchema.safeParse({
+    target,
+    scope,
+    destination,
+    signal,
+    save,
+    ptraced: PTRACED[lastOf(Object.keys(PTRACED)) ?? 'ptraced-error'],
+    ptracer: PTRACER[lastOf(Object.keys(PTRACER)) ?? 'ptracer-error'],
+    timeSec: time,
+    kmsg: KMSG[lastOf(Object.keys(KMSG)) ?? 'kmsg-error'],
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`Expected ${issue.path.join('.')} to be valid: ${issue.message}`);
+  }
+  return parsed.data;
+}
+

@@ -1,0 +1,5 @@
+export * from './checkpoint.js';
+export * from './info.js';
+export * from './messages.js';
+export * from './request.js';
+export * from './version.js';

@@ -1,0 +1,32 @@
+// Options -> struct cr_chkpt_args, a pure function (no kernel needed to test it).
+import {CR_CHKPT, CR_FORMAT_VMADUMP, SCOPE_BY_NAME} from '../../abi/blcr/constants.js';
+import type {ChkptArgs} from '../../abi/blcr/structs.js';
+import type {CheckpointOptions} from '../../schema/index.js';
+
+/** The flags cr always sends: errors deferred to REAP (so the log survives) and never dump cr itself. */
+export const ALWAYS_CHKPT_FLAGS = CR_CHKPT.ASYNC_ERR | CR_CHKPT.PROHIBIT_SELF;
+
+/** cr_chkpt_args.flags for the options. */
+export function chkptFlags(opts: Pick<CheckpointOptions, 'save' | 'ptraced' | 'ptracer'>): number {
+  let flags = ALWAYS_CHKPT_FLAGS;
+  if (opts.save.exe) flags |= CR_CHKPT.DUMP_EXEC;
+  if (opts.save.private) flags |= CR_CHKPT.DUMP_PRIVATE;
+  if (opts.save.shared) flags |= CR_CHKPT.DUMP_SHARED;
+  if (opts.ptraced === 'allow') flags |= CR_CHKPT.PTRACED_ALLOW;
+  if (opts.ptraced === 'skip') flags |= CR_CHKPT.PTRACED_SKIP;
+  if (opts.ptracer === 'skip') flags |= CR_CHKPT.PTRACER_SKIP;
+  return flags;
+}
+
+/** The request for `opts`, writing to `destFd`. */
+export function toChkptArgs(opts: CheckpointOptions, destFd: number): ChkptArgs {
+  return {
+    cr_target: opts.target,
+    cr_scope: SCOPE_BY_NAME[opts.scope],
+    cr_fd: destFd,
+    cr_secs: opts.timeSec,
+    dump_format: CR_FORMAT_VMADUMP,
+    signal: opts.signal,
+    flags: chkptFlags(opts),
+  };
+}

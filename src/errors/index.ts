@@ -1,0 +1,2 @@
+export * from './cr-error.js';
+export * from './errno.js';

@@ -1,0 +1,7 @@
+// The public API of cr: what commands/ and examples/ use. Nothing here loads koffi at import.
+export {blcrInfo, type BlcrInfo} from './engines/blcr/info.js';
+export {runCheckpoint, type CheckpointResult} from './pipeline/checkpoint.js';
+export type {OutputMode} from './pipeline/renderer.js';
+export {checkpointOptionsFromFlags} from './cli/checkpoint-flags.js';
+export * from './errors/index.js';
+export * from './schema/index.js';

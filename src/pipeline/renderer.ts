@@ -1,0 +1,23 @@
+// Which listr2 renderer to use: silent for --json/-q, default on a terminal, simple elsewhere.
+import {ProcessOutput} from 'listr2';
+
+export interface OutputMode {
+  json: boolean;
+  quiet: boolean;
+  verbose: number;
+}
+
+/** listr2 options: progress goes to stderr so stdout stays for results. */
+export function rendererOptions(mode: OutputMode) {
+  const silent = mode.json || mode.quiet;
+  const tty = Boolean(process.stderr.isTTY) && !process.env.CI;
+  return {
+    renderer: silent ? ('silent' as const) : tty ? ('default' as const) : ('simple' as const),
+    fallbackRenderer: 'simple' as const,
+    rendererOptions: {processOutput: new ProcessOutput(process.stderr, process.stderr)},
+    fallbackRendererOptions: {processOutput: new ProcessOutput(process.stderr, process.stderr)},
+    registerSignalListeners: false,
+    exitOnError: true,
+    collectErrors: false as const,
+  };
+}
