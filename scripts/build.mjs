@@ -47,4 +47,5 @@ if (fs.existsSync(path.join(root, 'native', 'Makefile'))) {
 }
 
 step('oclif manifest');
+process.env.OCLIF_SKIP_NEW_VERSION_CHECK = 'true';
 run(bin('oclif'), ['manifest']);

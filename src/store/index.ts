@@ -1,2 +1,3 @@
 export * from './publish.js';
 export * from './temp-files.js';
+export * from './context-header.js';

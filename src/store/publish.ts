@@ -2,7 +2,7 @@
 // handling"): atomic (default), backup, clobber, noclobber; fsync of the file and its directory.
 import fs from 'node:fs';
 import path from 'node:path';
-import {CrError, KernelError} from '../errors/index.js';
+import {CrError, crStrerror, KernelError} from '../errors/index.js';
 import {removeStaleTemps, tempPathFor} from './temp-files.js';
 
 /** How a new checkpoint replaces an existing file of the same name. */
@@ -36,7 +36,7 @@ function errnoOf(error: unknown): number {
 
 function fail(op: string, file: string, error: unknown): never {
   const errno = errnoOf(error);
-  throw new KernelError(op, errno, `${op} ${file}: ${(error as Error).message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`);
+  throw new KernelError(op, errno, `${op} ${file}: ${crStrerror(errno)}`);
 }
 
 /** A destination opened for the kernel to write; publish() or discard() ends it. */
@@ -60,7 +60,8 @@ export class PendingFile {
       try {
         st = fs.fstatSync(destination.fd);
       } catch (error) {
-        fail('fstat', `fd ${destination.fd}`, error);
+        const errno = errnoOf(error);
+        throw new KernelError('fstat', errno, `--fd ${destination.fd}: ${crStrerror(errno)}`);
       }
       if (st.isDirectory()) throw new KernelError('fstat', 21, `--fd ${destination.fd}: is a directory`);
       return new PendingFile(destination, destination.fd);

@@ -1,5 +1,5 @@
 // /proc/checkpoint/ctrl: open, version handshake, requests, log, reap, wait. Thin errno-checked wrappers.
-import {E, KernelError} from '../../errors/index.js';
+import {crStrerror, E, KernelError} from '../../errors/index.js';
 import {koffi} from '../koffi.js';
 import {ioctlPointer, ioctlValue, O, POLL, pollOne, sysClose, sysOpen} from '../libc.js';
 import {CR_CTRL_FILE, CR_MODULE_VERSION, CR_NOARG, CR_OP} from './constants.js';
@@ -9,8 +9,9 @@ import {blcrStructs, type ChkptArgs, encodeStruct} from './structs.js';
 export class CtrlMissingError extends KernelError {
   /** The errno open(2) gave; the error itself carries ENOSYS, as libcr reports it. */
   readonly openErrno: number;
-  constructor(openErrno: number) {
-    super(`open ${CR_CTRL_FILE}`, E.ENOSYS, 'support missing from kernel');
+  constructor(openErrno: number, prefix = '') {
+    const why = openErrno === E.ENOENT ? ' (the BLCR kernel modules blcr_imports and blcr are not loaded)' : '';
+    super(`open ${CR_CTRL_FILE}`, E.ENOSYS, `${prefix}support missing from kernel`, [`open ${CR_CTRL_FILE}: ${crStrerror(openErrno)}${why}`]);
     this.openErrno = openErrno;
   }
 }

@@ -1,8 +1,9 @@
 // One BLCR checkpoint request, step by step: open+VERSION, CHKPT_REQ, wait, LOG, REAP.
 // The pipeline calls the steps; this file knows the kernel, not the files or the terminal.
-import {E, KernelError} from '../../errors/index.js';
+import os from 'node:os';
+import {CrError, E, KernelError} from '../../errors/index.js';
 import {CR_OP} from '../../abi/blcr/constants.js';
-import {CtrlFile} from '../../abi/blcr/ctrl.js';
+import {CtrlFile, CtrlMissingError} from '../../abi/blcr/ctrl.js';
 import type {CheckpointOptions} from '../../schema/index.js';
 import {checkpointFailed} from './messages.js';
 import {toChkptArgs} from './request.js';
@@ -18,10 +19,11 @@ export class CheckpointTimeoutError extends KernelError {
   }
 }
 
-/** Raised when the wait is aborted (SIGINT/SIGTERM); the request has been cancelled. */
-export class CheckpointAbortedError extends KernelError {
+/** Raised when the wait is aborted by a signal; the request has been cancelled. Exit 128 + signo. */
+export class CheckpointAbortedError extends CrError {
   constructor(reason: string) {
-    super('wait', E.EINTR, `Checkpoint failed: interrupted by ${reason}; the request was cancelled`);
+    const signo = os.constants.signals[reason as NodeJS.Signals];
+    super(`Checkpoint failed: interrupted by ${reason}; the request was cancelled`, {exitCode: signo ? 128 + signo : 1, code: 'EINTR'});
   }
 }
 
@@ -42,7 +44,12 @@ export class BlcrCheckpoint {
 
   /** Open the control file and agree on the interface version. */
   open(): void {
-    this.ctrl = CtrlFile.open();
+    try {
+      this.ctrl = CtrlFile.open();
+    } catch (error) {
+      if (error instanceof CtrlMissingError) throw new CtrlMissingError(error.openErrno, 'Checkpoint failed: ');
+      throw error;
+    }
     try {
       this.interfaceVersion = checkVersion(this.ctrl);
     } catch (error) {

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// npm run bench: wall time of cr against bare Node start, measured side by side in one run.
+// Runs are interleaved (node, cr --help, cr checkpoint, ...) so machine noise hits all alike.
+import {execFileSync, spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cr = path.join(root, 'bin', 'cr.js');
+const tk = path.join(root, 'test', 'kernel', 'build');
+const runs = Number(process.env.BENCH_RUNS ?? 30);
+
+execFileSync('make', ['-s', '-C', path.join(root, 'test', 'kernel')], {stdio: 'inherit'});
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-bench-'));
+const tkDir = path.join(work, 'tk');
+fs.mkdirSync(tkDir, {mode: 0o1777});
+const kernelEnv = {...process.env, LD_PRELOAD: path.join(tk, 'libcr_testkernel.so'), CR_TESTKERNEL_DIR: tkDir, CR_TESTKERNEL_IMAGE_SIZE: '65536'};
+
+// A checkpointable target: the test counter with the stand-in libcr_run.
+const ready = path.join(work, 'ready');
+const target = (await import('node:child_process')).spawn(path.join(tk, 'counter'), ['--ready', ready, '--out', path.join(work, 'out')], {
+  env: {...process.env, LD_PRELOAD: path.join(tk, 'libcr_run.so.0'), CR_TESTKERNEL_DIR: tkDir},
+  stdio: 'ignore',
+});
+while (!fs.existsSync(ready)) await new Promise((r) => setTimeout(r, 10));
+
+const cases = {
+  'node -e 0': () => [process.execPath, ['-e', '0'], process.env],
+  'cr --help': () => [process.execPath, [cr, '--help'], process.env],
+  'cr checkpoint (test kernel, 64 KiB dump)': () => [process.execPath, [cr, 'checkpoint', '-q', '--clobber', '-f', path.join(work, 'bench.ctx'), String(target.pid)], kernelEnv],
+};
+
+function timeOnce([cmd, args, env]) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, {env, stdio: ['ignore', 'ignore', 'pipe']});
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+for (const k of Object.keys(cases)) timeOnce(cases[k]()); // warm the page cache
+for (let i = 0; i < runs; i++) for (const k of Object.keys(cases)) samples[k].push(timeOnce(cases[k]()));
+target.kill('SIGKILL');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const base = median(samples['node -e 0']);
+console.log(`cr startup benchmark: ${runs} interleaved runs each, median wall time (node ${process.version}, ${os.cpus().length} cores)`);
+console.log('');
+console.log('| command | median ms | p90 ms | ratio to bare node |');
+console.log('|---|---:|---:|---:|');
+for (const [k, xs] of Object.entries(samples)) {
+  const s = [...xs].sort((a, b) => a - b);
+  console.log(`| ${k} | ${median(xs).toFixed(1)} | ${s[Math.floor(s.length * 0.9)].toFixed(1)} | ${(median(xs) / base).toFixed(2)}x |`);
+}
+
+// cr --help must not load koffi: ask the dynamic linker what it loaded.
+const trace = spawnSync(process.execPath, [cr, '--help'], {env: {...process.env, LD_DEBUG: 'files'}, encoding: 'utf8'});
+const koffi = /file=\S*koffi\.node/.test(trace.stderr);
+console.log('');
+console.log(`cr --help loads koffi: ${koffi ? 'YES (goal: no)' : 'no'}`);
+console.log(`goal cr checkpoint <= 2.5x bare node: ${(median(samples['cr checkpoint (test kernel, 64 KiB dump)']) / base).toFixed(2)}x`);
+fs.rmSync(work, {recursive: true, force: true});

@@ -1,0 +1,166 @@
+// Every error case of the test kernel, through the CLI: BLCR's message and exit code.
+import {expect} from 'chai';
+import {execFileSync, spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {CR_BIN, TK_BUILD} from '../helpers/paths.js';
+import {kernelEnv, killAll, runCr, startCounter, TK_DIR} from '../helpers/procs.js';
+
+const isRoot = process.getuid?.() === 0;
+
+describe('cr checkpoint (test kernel): errors and exit codes', function () {
+  this.timeout(30_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-err-'));
+  });
+  afterEach(() => {
+    killAll();
+    fs.rmSync(dir, {recursive: true, force: true});
+  });
+
+  it('ESRCH: a pid that does not exist exits 3, "no processes checkpointed", and writes nothing', async () => {
+    const r = await runCr(['checkpoint', '999999'], {cwd: dir});
+    expect(r.code).to.equal(3);
+    expect(r.stderr).to.contain('Checkpoint failed: no processes checkpointed');
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('ESRCH: a target that omits itself (libcr_omit) exits 3 and survives', async () => {
+    const prog = await startCounter([], {lib: 'omit'});
+    const r = await runCr(['checkpoint', '--term', String(prog.pid)], {cwd: dir});
+    expect(r.code).to.equal(3);
+    expect(r.stderr).to.contain('no processes checkpointed');
+    expect(prog.child.exitCode).to.equal(null);
+    expect(() => process.kill(prog.pid, 0)).to.not.throw();
+  });
+
+  it('CR_ENOSUPPORT: a target without libcr exits 52, "support missing from application", with the kernel log', async () => {
+    const prog = await startCounter([], {lib: 'none'});
+    const r = await runCr(['checkpoint', String(prog.pid)], {cwd: dir});
+    expect(r.code).to.equal(52);
+    expect(r.stderr).to.contain('Checkpoint failed: support missing from application');
+    expect(r.stderr).to.match(new RegExp(`^- .*${prog.pid}`, 'm'));
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('--kmsg-none hides the kernel log on failure; -q prints nothing at all', async () => {
+    const prog = await startCounter([], {lib: 'none'});
+    let r = await runCr(['checkpoint', '--kmsg-none', String(prog.pid)], {cwd: dir});
+    expect(r.code).to.equal(52);
+    expect(r.stderr).to.not.match(/^- /m);
+    r = await runCr(['checkpoint', '-q', String(prog.pid)], {cwd: dir});
+    expect(r.code).to.equal(52);
+    expect(r.stderr).to.equal('');
+  });
+
+  it('EDEADLK: a scope that includes cr itself exits 35 (PROHIBIT_SELF)', async () => {
+    const r = await new Promise<{code: number | null; stderr: string}>((resolve) => {
+      const child = spawn('sh', ['-c', `exec "${process.execPath}" "${CR_BIN}" checkpoint -g $$`], {cwd: dir, detached: true, env: {...process.env, ...kernelEnv()}, stdio: ['ignore', 'ignore', 'pipe']});
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({code, stderr}));
+    });
+    expect(r.code).to.equal(35);
+    expect(r.stderr).to.contain('Checkpoint failed: Resource deadlock avoided');
+  });
+
+  it('EBUSY: a second checkpoint of a target already being checkpointed exits 16', async () => {
+    const prog = await startCounter();
+    const slow = {CR_TESTKERNEL_RATE: '200000', CR_TESTKERNEL_IMAGE_SIZE: String(2 << 20)};
+    const first = runCr(['checkpoint', '-f', 'one', String(prog.pid)], {cwd: dir, env: slow});
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = await runCr(['checkpoint', '-f', 'two', String(prog.pid)], {cwd: dir});
+    expect(second.code).to.equal(16);
+    expect(second.stderr).to.contain('Checkpoint failed: Device or resource busy');
+    expect((await first).code).to.equal(0);
+    expect(fs.existsSync(path.join(dir, 'two'))).to.equal(false);
+  });
+
+  it('EMLINK: --clobber onto a file with two hard links exits 31', async () => {
+    const prog = await startCounter();
+    fs.writeFileSync(path.join(dir, 'a'), 'x');
+    fs.linkSync(path.join(dir, 'a'), path.join(dir, 'b'));
+    const r = await runCr(['checkpoint', '--clobber', '-f', 'a', String(prog.pid)], {cwd: dir});
+    expect(r.code).to.equal(31);
+    expect(r.stderr).to.contain('Too many links');
+  });
+
+  it('CR_ETEMPFAIL and CR_EPERMFAIL end with 50 and 51', async () => {
+    const prog = await startCounter();
+    let r = await runCr(['checkpoint', String(prog.pid)], {cwd: dir, env: {CR_TESTKERNEL_FAIL: 'tempfail'}});
+    expect(r.code).to.equal(50);
+    expect(r.stderr).to.contain('Checkpoint cancelled by application: try again later');
+    r = await runCr(['checkpoint', String(prog.pid)], {cwd: dir, env: {CR_TESTKERNEL_FAIL: 'permfail'}});
+    expect(r.code).to.equal(51);
+    expect(r.stderr).to.contain('Checkpoint failed: unable to checkpoint');
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('CR_EPTRACED / CR_EPTRACER unless --ptraced-allow / --ptracer-skip', async () => {
+    const target = await startCounter();
+    const tracer = spawn(path.join(TK_BUILD, 'tracer'), [String(target.pid)], {stdio: ['ignore', 'pipe', 'inherit']});
+    await new Promise((r) => tracer.stdout!.once('data', r));
+    try {
+      let r = await runCr(['checkpoint', '-p', String(target.pid)], {cwd: dir});
+      expect(r.code).to.equal(56);
+      expect(r.stderr).to.contain('One or more target processes is being ptraced');
+      r = await runCr(['checkpoint', '-p', '--ptraced-skip', String(target.pid)], {cwd: dir});
+      expect(r.code).to.equal(3);
+      r = await runCr(['checkpoint', '-p', '--ptraced-allow', '-f', 'ok', String(target.pid)], {cwd: dir});
+      expect(r.code, r.stderr).to.equal(0);
+      r = await runCr(['checkpoint', '-p', String(tracer.pid)], {cwd: dir});
+      expect(r.code).to.equal(57);
+      expect(r.stderr).to.contain('One or more target processes has ptrace children');
+    } finally {
+      tracer.kill('SIGKILL');
+    }
+  });
+
+  it('EPERM: another user cannot checkpoint a root process', async function () {
+    if (!isRoot) this.skip(); // needs root to run cr as another user against a root-owned target
+    const prog = await startCounter();
+    fs.chmodSync(dir, 0o777);
+    const r = await runCr(['checkpoint', '-f', path.join(dir, 'p'), String(prog.pid)], {uid: 65534, gid: 65534, env: {CR_TESTKERNEL_DIR: TK_DIR}});
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.contain('Checkpoint failed: Operation not permitted');
+  });
+
+  it('ENOSPC: a full file system fails with 28 and harms nothing earlier', async function () {
+    if (!isRoot) this.skip(); // mounting a small tmpfs needs root
+    const mnt = path.join(dir, 'small');
+    fs.mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
+    try {
+      const prog = await startCounter();
+      let r = await runCr(['checkpoint', '-f', 'ctx', String(prog.pid)], {cwd: mnt, env: {CR_TESTKERNEL_IMAGE_SIZE: '4096'}});
+      expect(r.code, r.stderr).to.equal(0);
+      const before = fs.readFileSync(path.join(mnt, 'ctx'));
+      r = await runCr(['checkpoint', '-f', 'ctx', String(prog.pid)], {cwd: mnt, env: {CR_TESTKERNEL_IMAGE_SIZE: String(1 << 20)}});
+      expect(r.code).to.equal(28);
+      expect(r.stderr).to.contain('Checkpoint failed: No space left on device');
+      expect(fs.readFileSync(path.join(mnt, 'ctx')).equals(before)).to.equal(true);
+      expect(fs.readdirSync(mnt)).to.deep.equal(['ctx']);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+
+  it('usage errors exit 255 and name the problem', async () => {
+    for (const argv of [['checkpoint'], ['checkpoint', 'abc'], ['checkpoint', '--signal', '99', '1'], ['checkpoint', '--bogus', '1'], ['checkpoint', '-t', 'x', '1']]) {
+      const r = await runCr(argv, {cwd: dir});
+      expect(r.code, argv.join(' ')).to.equal(255);
+      expect(r.stderr.length, argv.join(' ')).to.be.greaterThan(0);
+    }
+  });
+
+  it('without BLCR (no test kernel) exits 38, "support missing from kernel"', async () => {
+    let r = await runCr(['checkpoint', '1234'], {cwd: dir, kernel: false});
+    expect(r.code).to.equal(38);
+    expect(r.stderr).to.contain('Checkpoint failed: support missing from kernel');
+    r = await runCr(['checkpoint', '--json', '1234'], {cwd: dir, kernel: false});
+    expect(r.code).to.equal(38);
+    expect(JSON.parse(r.stdout).error).to.include({code: 'ENOSYS', exitCode: 38, message: 'Checkpoint failed: support missing from kernel'});
+  });
+});

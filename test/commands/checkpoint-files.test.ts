@@ -1,0 +1,104 @@
+// Files never lost: kill -9 mid-dump, --time, replace policies and progress, end to end.
+import {expect} from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {walkContext} from '../helpers/context.js';
+import {killAll, runCr, sleep, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
+
+const slow = {CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(4 << 20)};
+
+describe('cr checkpoint (test kernel): files are never lost', function () {
+  this.timeout(40_000);
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-files-'));
+  });
+  afterEach(() => {
+    killAll();
+    fs.rmSync(dir, {recursive: true, force: true});
+  });
+
+  const tempsIn = (d: string) => fs.readdirSync(d).filter((n) => n.endsWith('.cr-tmp'));
+
+  it('kill -9 of cr mid-dump leaves no file under the final name', async () => {
+    const prog = await startCounter();
+    const cr = spawnCr(['checkpoint', '-f', path.join(dir, 'new.ctx'), String(prog.pid)], slow);
+    await waitFor(() => tempsIn(dir).length === 1 && fs.statSync(path.join(dir, tempsIn(dir)[0])).size > 64 << 10, 10_000, 'dump in progress');
+    cr.kill('SIGKILL');
+    await new Promise((r) => cr.once('close', r));
+    expect(fs.existsSync(path.join(dir, 'new.ctx'))).to.equal(false);
+  });
+
+  it('kill -9 of cr mid-dump leaves the previous checkpoint byte for byte; the next run cleans up', async () => {
+    const prog = await startCounter();
+    const file = path.join(dir, 'job.ctx');
+    expect((await runCr(['checkpoint', '-f', file, String(prog.pid)])).code).to.equal(0);
+    const before = fs.readFileSync(file);
+    const cr = spawnCr(['checkpoint', '-f', file, String(prog.pid)], slow);
+    await waitFor(() => tempsIn(dir).length === 1 && fs.statSync(path.join(dir, tempsIn(dir)[0])).size > 64 << 10, 10_000, 'dump in progress');
+    cr.kill('SIGKILL');
+    await new Promise((r) => cr.once('close', r));
+    expect(fs.readFileSync(file).equals(before), 'previous checkpoint intact').to.equal(true);
+    expect(tempsIn(dir)).to.have.length(1);
+    const r = await runCr(['checkpoint', '-f', file, String(prog.pid)]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(tempsIn(dir)).to.deep.equal([]);
+    expect(walkContext(file).sections).to.have.length(1);
+  });
+
+  it('--time cancels a slow checkpoint: exit 110, clear error, no file, no temporary, target still running', async () => {
+    const prog = await startCounter();
+    const file = path.join(dir, 'slow.ctx');
+    fs.writeFileSync(file, 'previous');
+    const t0 = Date.now();
+    const r = await runCr(['checkpoint', '-t', '1', '-f', file, String(prog.pid)], {env: slow});
+    expect(r.code).to.equal(110);
+    expect(r.stderr).to.contain('no completion within 1 s (--time)');
+    expect(Date.now() - t0).to.be.lessThan(10_000);
+    expect(fs.readFileSync(file, 'utf8')).to.equal('previous');
+    expect(tempsIn(dir)).to.deep.equal([]);
+    await sleep(200);
+    expect(() => process.kill(prog.pid, 0)).to.not.throw();
+  });
+
+  it('SIGTERM to cr cancels the request and removes the temporary', async () => {
+    const prog = await startCounter();
+    const cr = spawnCr(['checkpoint', '-f', path.join(dir, 'x.ctx'), String(prog.pid)], slow);
+    await waitFor(() => tempsIn(dir).length === 1, 10_000, 'dump started');
+    cr.kill('SIGTERM');
+    const code = await new Promise((r) => cr.once('close', r));
+    expect(code).to.equal(143);
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('shows progress off a TTY: each step and the bytes dumped so far, on stderr', async () => {
+    const prog = await startCounter();
+    const r = await runCr(['checkpoint', '-f', path.join(dir, 'p.ctx'), String(prog.pid)], {env: {CR_TESTKERNEL_RATE: String(1 << 20), CR_TESTKERNEL_IMAGE_SIZE: String(1 << 20)}});
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('');
+    for (const step of ['Preflight', 'Request', 'Dump', 'Log', 'Reap', 'Publish']) expect(r.stderr).to.contain(step);
+    expect(r.stderr).to.match(/Dump: [\d.]+ (KiB|MiB) written/);
+  });
+
+  it('--backup keeps numbered backups, --noclobber refuses (17), --clobber replaces', async () => {
+    const prog = await startCounter();
+    const file = path.join(dir, 'b.ctx');
+    for (let i = 0; i < 3; i++) expect((await runCr(['checkpoint', '--backup', '-f', file, String(prog.pid)])).code).to.equal(0);
+    expect(fs.readdirSync(dir).sort()).to.deep.equal(['b.ctx', 'b.ctx.~1~', 'b.ctx.~2~']);
+    const r = await runCr(['checkpoint', '--noclobber', '-f', file, String(prog.pid)]);
+    expect(r.code).to.equal(17);
+    expect(r.stderr).to.contain('--noclobber');
+    expect((await runCr(['checkpoint', '--clobber', '-f', file, String(prog.pid)])).code).to.equal(0);
+    expect(walkContext(file).sections).to.have.length(1);
+  });
+
+  it('--kmsg-warning prints the kernel log even on success', async () => {
+    const prog = await startCounter();
+    const r = await runCr(['checkpoint', '--kmsg-warning', '-t', '1', '-f', path.join(dir, 'w.ctx'), String(prog.pid)], {env: {CR_TESTKERNEL_FAIL: ''}});
+    expect(r.code, r.stderr).to.equal(0);
+    const json = await runCr(['checkpoint', '--json', '--kmsg-warning', '-f', path.join(dir, 'w2.ctx'), String(prog.pid)]);
+    const log: string[] = JSON.parse(json.stdout).log;
+    for (const line of log) expect(r.stderr).to.contain(`- ${line.replace(/\d+/g, '')}`.split(' ')[0]);
+  });
+});

@@ -1,0 +1,135 @@
+// Processes for end-to-end tests: the cr CLI as a subprocess, and test programs under the test kernel.
+import {spawn, type ChildProcess} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {CR_BIN, TESTKERNEL_SO, TK_BUILD} from './paths.js';
+
+export interface CrRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A private rendezvous directory for the test kernel and the stand-in libcr. */
+export const TK_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-tk-'));
+fs.chmodSync(TK_DIR, 0o1777);
+
+/** Environment that makes /proc/checkpoint/ctrl exist for a cr process. */
+export function kernelEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {LD_PRELOAD: TESTKERNEL_SO, CR_TESTKERNEL_DIR: TK_DIR, ...extra};
+}
+
+/** Run `cr ARGS` to completion. `kernel: false` runs it with no test kernel (as on any machine). */
+export function runCr(args: string[], opts: {env?: Record<string, string>; kernel?: boolean; cwd?: string; uid?: number; gid?: number; timeoutMs?: number} = {}): Promise<CrRun> {
+  const env: Record<string, string> = {...(process.env as Record<string, string>), ...(opts.kernel === false ? {} : kernelEnv()), ...opts.env};
+  delete env.CI;
+  if (opts.kernel === false) delete env.LD_PRELOAD;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CR_BIN, ...args], {env, cwd: opts.cwd, uid: opts.uid, gid: opts.gid, stdio: ['ignore', 'pipe', 'pipe']});
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({code, signal, stdout, stderr});
+    });
+  });
+}
+
+/** Start `cr ARGS` and return the child, for tests that kill it midway. */
+export function spawnCr(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [CR_BIN, ...args], {env: {...(process.env as Record<string, string>), ...kernelEnv(), ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+}
+
+export interface Program {
+  child: ChildProcess;
+  pid: number;
+  /** Lines the program wrote to its --out file. */
+  out: string;
+}
+
+const started: ChildProcess[] = [];
+
+/** Start build/counter with the stand-in libcr_run (or libcr_omit, or none) preloaded; waits until ready. */
+export async function startCounter(args: string[] = [], opts: {lib?: 'run' | 'omit' | 'none'; env?: Record<string, string>; detached?: boolean} = {}): Promise<Program> {
+  const dir = fs.mkdtempSync(path.join(TK_DIR, 'prog-'));
+  const ready = path.join(dir, 'ready');
+  const out = path.join(dir, 'out');
+  const lib = opts.lib ?? 'run';
+  const env: Record<string, string> = {...(process.env as Record<string, string>), CR_TESTKERNEL_DIR: TK_DIR, ...opts.env};
+  delete env.LD_PRELOAD;
+  if (lib !== 'none') env.LD_PRELOAD = path.join(TK_BUILD, lib === 'run' ? 'libcr_run.so.0' : 'libcr_omit.so.0');
+  const child = spawn(path.join(TK_BUILD, 'counter'), ['--ready', ready, '--out', out, ...args], {env, stdio: 'ignore', detached: opts.detached ?? false});
+  started.push(child);
+  const deadline = Date.now() + 10_000;
+  while (!fs.existsSync(ready)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`counter ${args.join(' ')} did not become ready`);
+    await sleep(10);
+  }
+  return {child, pid: child.pid!, out};
+}
+
+/** Kill every program the tests started (and their children, which share a process group or tree). */
+export function killAll(): void {
+  for (const c of started.splice(0)) {
+    for (const pid of descendants(c.pid!)) tryKill(pid);
+    tryKill(c.pid!);
+  }
+}
+
+export function tryKill(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Pids whose parent chain leads to `pid`. */
+export function descendants(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [c, pp] of parent) if (pp === p) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** The one-letter state of a process (R, S, T, Z...), or undefined when it is gone. */
+export function procState(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wait until `pred` holds, or fail after `ms`. */
+export async function waitFor(pred: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

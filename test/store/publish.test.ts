@@ -1,0 +1,107 @@
+// Replace policies and atomic publish on a real file system.
+import {expect} from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {PendingFile, removeStaleTemps, tempPathFor} from '../../src/store/index.js';
+import {KernelError} from '../../src/errors/index.js';
+
+describe('checkpoint file publishing', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-publish-'));
+  });
+  afterEach(() => fs.rmSync(dir, {recursive: true, force: true}));
+
+  const write = (p: PendingFile, text: string) => fs.writeSync(p.fd, text);
+
+  it('atomic: writes a temporary in the same directory, and the old file stays until publish', () => {
+    const final = path.join(dir, 'context.1');
+    fs.writeFileSync(final, 'old');
+    const p = PendingFile.open({kind: 'file', path: final, policy: 'atomic', sync: true});
+    expect(p.writingPath).to.equal(tempPathFor(final));
+    expect(path.dirname(p.writingPath!)).to.equal(dir);
+    write(p, 'new');
+    expect(fs.readFileSync(final, 'utf8')).to.equal('old');
+    p.publish();
+    expect(fs.readFileSync(final, 'utf8')).to.equal('new');
+    expect(fs.readdirSync(dir)).to.deep.equal(['context.1']);
+    expect(fs.statSync(final).mode & 0o777).to.equal(0o400);
+  });
+
+  it('atomic: discard leaves the old file byte for byte and no temporary', () => {
+    const final = path.join(dir, 'context.2');
+    fs.writeFileSync(final, 'precious');
+    const p = PendingFile.open({kind: 'file', path: final, policy: 'atomic', sync: true});
+    write(p, 'partial');
+    p.discard();
+    expect(fs.readFileSync(final, 'utf8')).to.equal('precious');
+    expect(fs.readdirSync(dir)).to.deep.equal(['context.2']);
+  });
+
+  it('backup: keeps the old file as .~N~ with the lowest free N, or as NAME', () => {
+    const final = path.join(dir, 'ctx');
+    fs.writeFileSync(final, 'v1');
+    fs.writeFileSync(`${final}.~1~`, 'v0');
+    let p = PendingFile.open({kind: 'file', path: final, policy: 'backup', sync: true});
+    write(p, 'v2');
+    p.publish();
+    expect(p.backupPath).to.equal(`${final}.~2~`);
+    expect(fs.readFileSync(`${final}.~2~`, 'utf8')).to.equal('v1');
+    expect(fs.readFileSync(final, 'utf8')).to.equal('v2');
+    p = PendingFile.open({kind: 'file', path: final, policy: 'backup', backupName: 'named.bak', sync: false});
+    write(p, 'v3');
+    p.publish();
+    expect(fs.readFileSync(path.join(dir, 'named.bak'), 'utf8')).to.equal('v2');
+  });
+
+  it('backup: a failed checkpoint makes no backup and leaves the old file', () => {
+    const final = path.join(dir, 'ctx');
+    fs.writeFileSync(final, 'v1');
+    const p = PendingFile.open({kind: 'file', path: final, policy: 'backup', sync: true});
+    write(p, 'half');
+    p.discard();
+    expect(fs.readdirSync(dir)).to.deep.equal(['ctx']);
+  });
+
+  it('noclobber: refuses an existing file with EEXIST and names it', () => {
+    const final = path.join(dir, 'ctx');
+    fs.writeFileSync(final, 'v1');
+    const err = (() => {
+      try {
+        PendingFile.open({kind: 'file', path: final, policy: 'noclobber', sync: true});
+      } catch (error) {
+        return error as KernelError;
+      }
+    })();
+    expect(err).to.be.instanceOf(KernelError);
+    expect(err!.errno).to.equal(17);
+    expect(err!.message).to.contain(final);
+    expect(fs.readFileSync(final, 'utf8')).to.equal('v1');
+  });
+
+  it('clobber: writes in place; a failure removes the file (as BLCR does)', () => {
+    const final = path.join(dir, 'ctx');
+    fs.writeFileSync(final, 'v1');
+    fs.chmodSync(final, 0o400);
+    const p = PendingFile.open({kind: 'file', path: final, policy: 'clobber', sync: true});
+    expect(p.writingPath).to.equal(final);
+    write(p, 'x');
+    p.discard();
+    expect(fs.existsSync(final)).to.equal(false);
+  });
+
+  it('removes temporaries left by a dead writer, but not a live one', () => {
+    const final = path.join(dir, 'context.9');
+    const dead = path.join(dir, '.context.9.999999.cr-tmp');
+    const live = path.join(dir, `.context.9.${process.ppid}.cr-tmp`);
+    const other = path.join(dir, '.context.10.999999.cr-tmp');
+    for (const f of [dead, live, other]) fs.writeFileSync(f, 'x');
+    expect(removeStaleTemps(final)).to.deep.equal(['.context.9.999999.cr-tmp']);
+    expect(fs.existsSync(live) && fs.existsSync(other)).to.equal(true);
+  });
+
+  it('names a missing directory in the error', () => {
+    expect(() => PendingFile.open({kind: 'file', path: path.join(dir, 'nope', 'ctx'), policy: 'atomic', sync: true})).to.throw(/nope/);
+  });
+});
