@@ -1,7 +1,7 @@
 // `cr checkpoint` flags -> CheckpointOptions, following cr_checkpoint: later options win within a group.
 import path from 'node:path';
 import {UsageError} from '../errors/cr-error.js';
-import {CheckpointOptionsSchema, type CheckpointOptions} from '../schema/index.js';
+import {CheckpointOptionsSchema, type CheckpointOptions, describeIssue} from '../schema/index.js';
 
 /** The parsed flags of `cr checkpoint` (oclif's output). */
 export interface CheckpointFlags {
@@ -27,6 +27,7 @@ const PTRACED: Record<string, CheckpointOptions['ptraced']> = {'ptraced-error': 
 const PTRACER: Record<string, CheckpointOptions['ptracer']> = {'ptracer-error': 'error', 'ptracer-skip': 'skip'};
 const KMSG: Record<string, CheckpointOptions['kmsg']> = {'kmsg-none': 'none', 'kmsg-error': 'error', 'kmsg-warning': 'warning'};
 const DESTS = ['cwd', 'file', 'dir', 'fd'];
+const FLAG_NAMES: Record<string, string> = {target: 'ID', signal: '--signal', timeSec: '--time', 'destination.fd': '--fd', 'destination.path': '--file'};
 
 const last = <T>(v: T[] | undefined): T | undefined => (v && v.length > 0 ? v[v.length - 1] : undefined);
 
@@ -88,7 +89,7 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
     destination = {kind: 'file', path: file, policy, backupName, sync};
   }
 
-  const parsed = CheckpointOptionsSchema.safeParse({
+  const input = {
     target,
     scope,
     destination,
@@ -98,11 +99,9 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
     ptracer: PTRACER[lastOf(Object.keys(PTRACER)) ?? 'ptracer-error'],
     timeSec: time,
     kmsg: KMSG[lastOf(Object.keys(KMSG)) ?? 'kmsg-error'],
-  });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`Expected ${issue.path.join('.')} to be valid: ${issue.message}`);
-  }
+  };
+  const parsed = CheckpointOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new UsageError(describeIssue(parsed.error, input, FLAG_NAMES));
   return parsed.data;
 }
 

@@ -1,5 +1,5 @@
 // Which listr2 renderer to use: silent for --json/-q, default on a terminal, simple elsewhere.
-import {ProcessOutput} from 'listr2';
+import {ListrLogger, ProcessOutput} from 'listr2';
 
 export interface OutputMode {
   json: boolean;
@@ -11,11 +11,12 @@ export interface OutputMode {
 export function rendererOptions(mode: OutputMode) {
   const silent = mode.json || mode.quiet;
   const tty = Boolean(process.stderr.isTTY) && !process.env.CI;
+  const logger = () => new ListrLogger({useIcons: true, processOutput: new ProcessOutput(process.stderr, process.stderr)});
   return {
     renderer: silent ? ('silent' as const) : tty ? ('default' as const) : ('simple' as const),
     fallbackRenderer: 'simple' as const,
-    rendererOptions: {processOutput: new ProcessOutput(process.stderr, process.stderr)},
-    fallbackRendererOptions: {processOutput: new ProcessOutput(process.stderr, process.stderr)},
+    rendererOptions: {logger: logger()},
+    fallbackRendererOptions: {logger: logger()},
     registerSignalListeners: false,
     exitOnError: true,
     collectErrors: false as const,

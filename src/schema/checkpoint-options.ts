@@ -1,35 +1,36 @@
 // Options of a checkpoint, validated by zod; the one shape the command, engine and pipeline share.
-import {z} from 'zod';
+// zod/mini keeps the start-up cost of validation small (it tree-shakes).
+import * as z from 'zod/mini';
 
 export const ScopeSchema = z.enum(['proc', 'pgrp', 'sess', 'tree']);
 export const KmsgSchema = z.enum(['none', 'error', 'warning']);
 
 const FileDestinationSchema = z.object({
   kind: z.literal('file'),
-  path: z.string().min(1),
+  path: z.string().check(z.minLength(1)),
   policy: z.enum(['atomic', 'backup', 'clobber', 'noclobber']),
-  backupName: z.string().min(1).optional(),
+  backupName: z.optional(z.string().check(z.minLength(1))),
   sync: z.boolean(),
 });
 
 const FdDestinationSchema = z.object({
   kind: z.literal('fd'),
-  fd: z.number().int().min(0),
+  fd: z.int().check(z.minimum(0)),
   sync: z.boolean(),
 });
 
 export const CheckpointOptionsSchema = z.object({
   /** pid, pgid or sid, as `scope` says; 0 names the caller (cr itself), which the kernel refuses. */
-  target: z.number().int().min(0),
+  target: z.int().check(z.minimum(0), z.maximum(0x7fffffff)),
   scope: ScopeSchema,
   destination: z.discriminatedUnion('kind', [FileDestinationSchema, FdDestinationSchema]),
   /** Signal after the checkpoint: 0 none, N > 0, or -N for the early form. */
-  signal: z.number().int().min(-64).max(64),
+  signal: z.int().check(z.minimum(-64), z.maximum(64)),
   save: z.object({exe: z.boolean(), private: z.boolean(), shared: z.boolean()}),
   ptraced: z.enum(['error', 'skip', 'allow']),
   ptracer: z.enum(['error', 'skip']),
   /** Time limit in seconds, enforced by cr; 0 = none. */
-  timeSec: z.number().int().min(0),
+  timeSec: z.int().check(z.minimum(0)),
   kmsg: KmsgSchema,
 });
 

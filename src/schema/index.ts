@@ -1,1 +1,2 @@
 export * from './checkpoint-options.js';
+export * from './issues.js';

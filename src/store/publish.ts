@@ -63,7 +63,9 @@ export class PendingFile {
         const errno = errnoOf(error);
         throw new KernelError('fstat', errno, `--fd ${destination.fd}: ${crStrerror(errno)}`);
       }
-      if (st.isDirectory()) throw new KernelError('fstat', 21, `--fd ${destination.fd}: is a directory`);
+      if (!st.isFile() && !st.isFIFO() && !st.isSocket()) {
+        throw new KernelError('fstat', 22, `--fd ${destination.fd}: not a regular file, FIFO or socket`);
+      }
       return new PendingFile(destination, destination.fd);
     }
     const {path: finalPath, policy} = destination;

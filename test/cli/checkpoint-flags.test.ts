@@ -100,3 +100,16 @@ describe('cr checkpoint flags', () => {
     expect(err.message).to.contain('--time');
   });
 });
+
+describe('option validation messages', () => {
+  it('name the flag, the expectation and the value', async () => {
+    const {CheckpointOptionsSchema, describeIssue} = await import('../../src/schema/index.js');
+    const input = {target: 1, scope: 'tree', destination: {kind: 'fd', fd: 1, sync: true}, signal: 99, save: {exe: false, private: false, shared: false}, ptraced: 'error', ptracer: 'error', timeSec: 0, kmsg: 'error'};
+    const r = CheckpointOptionsSchema.safeParse(input);
+    expect(r.success).to.equal(false);
+    expect(describeIssue(r.error!, input, {signal: '--signal'})).to.equal('Expected --signal to be at most 64, got `99`');
+    const bad = {...input, signal: 0, scope: 'galaxy'};
+    const r2 = CheckpointOptionsSchema.safeParse(bad);
+    expect(describeIssue(r2.error!, bad)).to.equal("Expected `scope` to be one of `proc`, `pgrp`, `sess`, `tree`, got `\"galaxy\"`");
+  });
+});

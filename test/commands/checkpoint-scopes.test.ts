@@ -126,10 +126,10 @@ describe('cr checkpoint (test kernel): scopes, destinations, signals', function 
   it('-F writes to an inherited file descriptor', async () => {
     const prog = await startCounter();
     const out = path.join(dir, 'via-fd');
-    const r = await runCr(['checkpoint', '-F', '3', String(prog.pid)], {cwd: dir});
-    // fd 3 is not open in cr: refused before the kernel is asked.
+    const r = await runCr(['checkpoint', '-F', '99', String(prog.pid)], {cwd: dir});
+    // fd 99 is not open in cr: refused before the kernel is asked.
     expect(r.code).to.equal(9);
-    expect(r.stderr).to.contain('--fd 3: Bad file descriptor');
+    expect(r.stderr).to.contain('--fd 99: Bad file descriptor');
     const {spawnSync} = await import('node:child_process');
     const {CR_BIN} = await import('../helpers/paths.js');
     const {kernelEnv} = await import('../helpers/procs.js');
