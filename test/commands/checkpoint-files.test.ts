@@ -93,12 +93,24 @@ describe('cr checkpoint (test kernel): files are never lost', function () {
     expect(walkContext(file).sections).to.have.length(1);
   });
 
-  it('--kmsg-warning prints the kernel log even on success', async () => {
-    const prog = await startCounter();
-    const r = await runCr(['checkpoint', '--kmsg-warning', '-t', '1', '-f', path.join(dir, 'w.ctx'), String(prog.pid)], {env: {CR_TESTKERNEL_FAIL: ''}});
-    expect(r.code, r.stderr).to.equal(0);
-    const json = await runCr(['checkpoint', '--json', '--kmsg-warning', '-f', path.join(dir, 'w2.ctx'), String(prog.pid)]);
-    const log: string[] = JSON.parse(json.stdout).log;
-    for (const line of log) expect(r.stderr).to.contain(`- ${line.replace(/\d+/g, '')}`.split(' ')[0]);
+  it('--kmsg-warning prints the kernel log even on success; --kmsg-error (default) does not', async () => {
+    const {spawn} = await import('node:child_process');
+    const {TK_BUILD} = await import('../helpers/paths.js');
+    const {descendants} = await import('../helpers/procs.js');
+    const prog = await startCounter(['--children', '1']);
+    const child = descendants(prog.pid)[0];
+    const tracer = spawn(path.join(TK_BUILD, 'tracer'), [String(child)], {stdio: ['ignore', 'pipe', 'inherit']});
+    await new Promise((r) => tracer.stdout!.once('data', r));
+    try {
+      let r = await runCr(['checkpoint', '--ptraced-skip', '--kmsg-warning', '-f', path.join(dir, 'w.ctx'), String(prog.pid)]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.match(new RegExp(`^- pid ${child} .*ptraced`, 'm'));
+      expect(walkContext(path.join(dir, 'w.ctx')).sections.map((s) => s.tgid)).to.deep.equal([prog.pid]);
+      r = await runCr(['checkpoint', '--ptraced-skip', '-f', path.join(dir, 'w2.ctx'), String(prog.pid)]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.not.match(/^- /m);
+    } finally {
+      tracer.kill('SIGKILL');
+    }
   });
 });

@@ -1,0 +1,191 @@
+/*
+ * libcr_stub.c - stand-ins for BLCR's libcr_run.so.0 and (with -DCR_OMIT)
+ * libcr_omit.so.0, to be LD_PRELOADed into checkpoint targets.
+ *
+ * The constructor installs a CR_SIGNUM handler (SA_SIGINFO|SA_RESTART, all
+ * signals masked), so the test kernel sees the process as supporting
+ * checkpoints. The handler answers a trigger (sigqueue with a token) by
+ * writing $CR_TESTKERNEL_DIR/ack.<token>.<pid>: "STUB\n" (or "OMIT\n") then
+ * the registered state blob. It only uses raw syscalls (async-signal-safe,
+ * and never the test kernel's interposed open/close when both are loaded).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cr_blcr.h"
+
+#ifdef CR_OMIT
+#define TK_STUB_ANSWER "OMIT\n"
+#else
+#define TK_STUB_ANSWER "STUB\n"
+#endif
+
+#define TK_STUB_EXPORT __attribute__((visibility("default")))
+
+/* libcr's link-me symbols, for programs that name them. */
+#ifdef CR_OMIT
+TK_STUB_EXPORT int cr_omit_link_me;
+#else
+TK_STUB_EXPORT int cr_run_link_me;
+#endif
+
+static char tk_dir[1024] = "/tmp/cr-testkernel";
+static char tk_restore[1024];  /* CR_TESTKERNEL_RESTORE, for the restart hook */
+
+static void *volatile tk_state_ptr;
+static volatile size_t tk_state_len;
+
+/* ---- raw syscalls ---- */
+
+static int tk_sys_open(const char *path, int flags, int mode)
+{
+	return (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
+}
+
+static void tk_sys_close(int fd)
+{
+	syscall(SYS_close, fd);
+}
+
+static int tk_sys_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		long w = syscall(SYS_write, fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ---- path building without stdio ---- */
+
+static size_t tk_append(char *buf, size_t pos, size_t size, const char *s)
+{
+	while (*s != '\0' && pos + 1 < size)
+		buf[pos++] = *s++;
+	buf[pos] = '\0';
+	return pos;
+}
+
+static size_t tk_append_uint(char *buf, size_t pos, size_t size, unsigned long v)
+{
+	char tmp[24];
+	int i = 0;
+
+	do {
+		tmp[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	while (i > 0 && pos + 1 < size)
+		buf[pos++] = tmp[--i];
+	buf[pos] = '\0';
+	return pos;
+}
+
+static void tk_ack_name(char *buf, size_t size, int hidden, unsigned int token, pid_t pid)
+{
+	size_t pos = 0;
+
+	pos = tk_append(buf, pos, size, tk_dir);
+	pos = tk_append(buf, pos, size, hidden ? "/.ack." : "/ack.");
+	pos = tk_append_uint(buf, pos, size, token);
+	pos = tk_append(buf, pos, size, ".");
+	pos = tk_append_uint(buf, pos, size, (unsigned long)pid);
+	if (hidden)
+		tk_append(buf, pos, size, ".tmp");
+}
+
+/* ---- the trigger handler ---- */
+
+static void tk_stub_handler(int sig, siginfo_t *si, void *uc)
+{
+	int saved = errno, fd;
+	char tmp[1200], final[1200];
+	pid_t pid = (pid_t)syscall(SYS_getpid);
+	unsigned int token;
+	void *ptr;
+	size_t len;
+
+	(void)sig;
+	(void)uc;
+	if (si == NULL || si->si_code != SI_QUEUE)
+		goto out;  /* not a trigger from the test kernel */
+	token = (unsigned int)si->si_value.sival_int;
+	tk_ack_name(tmp, sizeof(tmp), 1, token, pid);
+	tk_ack_name(final, sizeof(final), 0, token, pid);
+	fd = tk_sys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 && errno == ENOENT) {
+		/* The shared directory is missing: create it, sticky and open to all. */
+		if (mkdir(tk_dir, 01777) == 0)
+			chmod(tk_dir, 01777);
+		fd = tk_sys_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	}
+	if (fd < 0)
+		goto out;
+	len = tk_state_len;
+	ptr = tk_state_ptr;
+	if (tk_sys_write_all(fd, TK_STUB_ANSWER, 5) != 0 ||
+	    (ptr != NULL && len > 0 && tk_sys_write_all(fd, ptr, len) != 0)) {
+		tk_sys_close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	tk_sys_close(fd);
+	if (syscall(SYS_renameat, AT_FDCWD, tmp, AT_FDCWD, final) != 0)
+		unlink(tmp);
+out:
+	errno = saved;
+}
+
+/*
+ * Restart hook: with CR_TESTKERNEL_RESTORE=<context file>, a restarted
+ * program gets its saved state back when it registers it. Restart is not
+ * emulated yet, so this does nothing.
+ */
+static void tk_stub_restore_hook(const char *context_file, void *ptr, size_t len)
+{
+	(void)context_file;
+	(void)ptr;
+	(void)len;
+}
+
+TK_STUB_EXPORT void cr_testkernel_register_state(void *ptr, size_t len)
+{
+	tk_state_len = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	tk_state_ptr = ptr;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	tk_state_len = ptr != NULL ? len : 0;
+	if (tk_restore[0] != '\0')
+		tk_stub_restore_hook(tk_restore, ptr, len);
+}
+
+__attribute__((constructor)) static void tk_stub_init(void)
+{
+	const char *dir = getenv("CR_TESTKERNEL_DIR");
+	const char *restore = getenv("CR_TESTKERNEL_RESTORE");
+	struct sigaction sa;
+
+	if (dir != NULL && dir[0] != '\0' && strlen(dir) < sizeof(tk_dir))
+		memcpy(tk_dir, dir, strlen(dir) + 1);
+	if (restore != NULL && strlen(restore) < sizeof(tk_restore))
+		memcpy(tk_restore, restore, strlen(restore) + 1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = tk_stub_handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	sigaction(CR_SIGNUM, &sa, NULL);
+}

@@ -1,0 +1,1062 @@
+/*
+ * tkprobe - drives the emulated /proc/checkpoint/ctrl directly, one rule per
+ * scenario. Run with LD_PRELOAD=build/libcr_testkernel.so.
+ *
+ *   tkprobe SCENARIO [ARGS]   prints "ok" (exit 0) or "FAIL: why" (exit 1)
+ *   tkprobe chkpt [OPTIONS]   one checkpoint request; prints "result 0" or
+ *                             "result errno N NAME", then "log LINE" lines
+ *
+ * Scenarios taking [PID FILE] use that stub-preloaded process and output file;
+ * without them they fall back to the probe itself as the target.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cr_blcr.h"
+
+/* ---- helpers ---- */
+
+static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(1);
+}
+
+#define CHECK(cond, ...) \
+	do { \
+		if (!(cond)) \
+			fail(__VA_ARGS__); \
+	} while (0)
+
+/* Expect ioctl-style result r == -1 with errno e (errno saved as err). */
+#define CHECK_ERR(r, err, e, what) \
+	CHECK((r) == -1 && (err) == (e), "%s: got %d errno %d, want -1 errno %d", what, (r), (err), (e))
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static int ctrl_open(void)
+{
+	int fd = open(CR_CTRL_FILE, O_WRONLY | O_CLOEXEC);
+
+	CHECK(fd >= 0, "open %s: %s", CR_CTRL_FILE, strerror(errno));
+	CHECK(ioctl(fd, CR_OP_VERSION, (unsigned long)CR_MODULE_VERSION) == 0, "VERSION: %s",
+	      strerror(errno));
+	return fd;
+}
+
+static int do_ioctl(int fd, unsigned long op, unsigned long arg, int *err)
+{
+	int r;
+
+	errno = 0;
+	r = ioctl(fd, op, arg);
+	*err = errno;
+	return r;
+}
+
+static int request(int fd, pid_t target, int scope, int dest, int sig, unsigned int flags, int *err)
+{
+	struct cr_chkpt_args a = {
+		.cr_target = target, .cr_scope = (cr_scope_t)scope, .cr_fd = dest,
+		.cr_secs = 0, .dump_format = cr_format_vmadump, .signal = sig, .flags = flags,
+	};
+
+	return do_ioctl(fd, CR_OP_CHKPT_REQ, (unsigned long)&a, err);
+}
+
+static int reap(int fd, int *err)
+{
+	return do_ioctl(fd, CR_OP_CHKPT_REAP, CR_NOARG, err);
+}
+
+/* poll for POLLIN: the revents, 0 on timeout. */
+static short wait_done(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDNORM, .revents = 0 };
+	int r = poll(&p, 1, timeout_ms);
+
+	CHECK(r >= 0, "poll: %s", strerror(errno));
+	return r == 0 ? 0 : p.revents;
+}
+
+/* The request's whole log (size query, then fill), malloc'ed. */
+static char *get_log(int fd)
+{
+	struct cr_log_args la = { 0, NULL };
+	int err, n = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+	char *buf;
+
+	CHECK(n >= 0, "LOG size: errno %d", err);
+	buf = calloc(1, (size_t)n + 1);
+	CHECK(buf != NULL, "calloc");
+	if (n > 0) {
+		la.len = (unsigned int)n;
+		la.buf = buf;
+		CHECK(do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err) == n, "LOG fill");
+	}
+	return buf;
+}
+
+static int make_pipe_dest(int *rd)
+{
+	int p[2];
+
+	CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe: %s", strerror(errno));
+	*rd = p[0];
+	return p[1];
+}
+
+static int open_dest(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	CHECK(fd >= 0, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' ? p[2] : '?';
+}
+
+static void ok(void)
+{
+	printf("ok\n");
+	exit(0);
+}
+
+/* The target of the slow scenarios: argv PID FILE, or ourselves. */
+struct target {
+	pid_t pid;       /* 0 = ourselves (no handler: ends in CR_ENOSUPPORT) */
+	const char *file;
+};
+
+static struct target get_target(int argc, char **argv)
+{
+	struct target t = { 0, NULL };
+
+	if (argc >= 4) {
+		t.pid = (pid_t)atoi(argv[2]);
+		t.file = argv[3];
+	}
+	return t;
+}
+
+/* Start a slow request on the target; the request's expected final errno. */
+static int start_slow(int fd, const struct target *t, int *dest)
+{
+	int err, rd;
+
+	if (t->pid > 0) {
+		setenv("CR_TESTKERNEL_RATE", "200000", 1);
+		setenv("CR_TESTKERNEL_IMAGE_SIZE", "131072", 1);
+		*dest = open_dest(t->file);
+		CHECK(request(fd, t->pid, CR_SCOPE_PROC, *dest, 0, CR_CHKPT_ASYNC_ERR, &err) == 0,
+		      "CHKPT_REQ pid %d: errno %d", (int)t->pid, err);
+		return 0;
+	}
+	*dest = make_pipe_dest(&rd);
+	CHECK(request(fd, 0, CR_SCOPE_PROC, *dest, 0, CR_CHKPT_ASYNC_ERR, &err) == 0,
+	      "CHKPT_REQ self: errno %d", err);
+	return CR_ENOSUPPORT;
+}
+
+/* Reads a pipe to its end, counting bytes. */
+struct drain {
+	int fd;
+	long bytes;
+};
+
+static void *drain_main(void *arg)
+{
+	struct drain *d = arg;
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = read(d->fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			d->bytes += n;
+	return NULL;
+}
+
+/* ---- scenarios ---- */
+
+static void sc_version_ok(void)
+{
+	int fd, err;
+
+	unsetenv("CR_TESTKERNEL_VERSION");
+	fd = ctrl_open();
+	CHECK(do_ioctl(fd, CR_OP_VERSION, 0xA, &err) == 0, "0xA against 0xA: errno %d", err);
+	setenv("CR_TESTKERNEL_VERSION", "10", 1);
+	CHECK(do_ioctl(fd, CR_OP_VERSION, 0xA, &err) == 0, "0xA against decimal 10: errno %d", err);
+	setenv("CR_TESTKERNEL_VERSION", "0x10005", 1);
+	CHECK(do_ioctl(fd, CR_OP_VERSION, 0x10003, &err) == 0, "1.3 against 1.5: errno %d", err);
+	CHECK(do_ioctl(fd, CR_OP_VERSION, 0x10005, &err) == 0, "1.5 against 1.5: errno %d", err);
+	CHECK(close(fd) == 0, "close: %s", strerror(errno));
+	fd = open(CR_CTRL_FILE, O_RDONLY);
+	CHECK(fd >= 0, "open O_RDONLY: %s", strerror(errno));
+	CHECK(do_ioctl(fd, CR_OP_VERSION, 0x10000, &err) == 0, "1.0 against 1.5: errno %d", err);
+	CHECK(close(fd) == 0, "close: %s", strerror(errno));
+	ok();
+}
+
+static void sc_version_mismatch(void)
+{
+	static const unsigned long bad0[] = { 0xB, 0x9, 0x0, 0x1000A, 0x100000000ul };
+	static const unsigned long bad1[] = { 0x10006, 0x20000, 0x5 };
+	int fd, err, r;
+	size_t i;
+
+	unsetenv("CR_TESTKERNEL_VERSION");
+	fd = open(CR_CTRL_FILE, O_WRONLY | O_CLOEXEC);
+	CHECK(fd >= 0, "open: %s", strerror(errno));
+	for (i = 0; i < sizeof(bad0) / sizeof(bad0[0]); i++) {
+		r = do_ioctl(fd, CR_OP_VERSION, bad0[i], &err);
+		CHECK_ERR(r, err, CR_EVERSION, "version against 0.10");
+	}
+	setenv("CR_TESTKERNEL_VERSION", "0x10005", 1);
+	for (i = 0; i < sizeof(bad1) / sizeof(bad1[0]); i++) {
+		r = do_ioctl(fd, CR_OP_VERSION, bad1[i], &err);
+		CHECK_ERR(r, err, CR_EVERSION, "version against 1.5");
+	}
+	close(fd);
+	ok();
+}
+
+static void sc_reqs_per_fd(void)
+{
+	int fd = ctrl_open(), fd2 = ctrl_open(), rd, dest = make_pipe_dest(&rd), err, r;
+
+	r = request(fd, 0, 7, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+	CHECK(r == 0, "first request: errno %d", err);
+	r = request(fd, 0, CR_SCOPE_PROC, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+	CHECK_ERR(r, err, EAGAIN, "second request on the same fd");
+	r = request(fd, 0, 7, dest, 0, 0, &err);
+	CHECK_ERR(r, err, EAGAIN, "second request without ASYNC_ERR");
+	r = request(fd2, 0, 7, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+	CHECK(r == 0, "a request on another fd: errno %d", err);
+	CHECK(wait_done(fd, 2000) & POLLIN, "first request never completed");
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EINVAL, "reap of the bad-scope request");
+	r = request(fd, 0, 7, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+	CHECK(r == 0, "new request after REAP: errno %d", err);
+	CHECK(wait_done(fd, 2000) & POLLIN, "new request never completed");
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EINVAL, "reap of the new request");
+	r = reap(fd2, &err);
+	CHECK_ERR(r, err, EINVAL, "reap on the other fd");
+	r = reap(fd2, &err);
+	CHECK_ERR(r, err, EINVAL, "second reap (no request)");
+	ok();
+}
+
+static void sc_log_rules(int argc, char **argv)
+{
+	static const char line[] = "cr_chkpt_req: invalid scope 7\n";
+	struct target t = get_target(argc, argv);
+	struct cr_log_args la;
+	char buf[256];
+	int fd = ctrl_open(), rd, dest, err, r, expect, n = (int)sizeof(line);
+
+	la.len = 0;
+	la.buf = NULL;
+	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+	CHECK_ERR(r, err, EINVAL, "LOG without a request");
+
+	/* A request in progress has an empty log: 0, and buf gets a NUL. */
+	expect = start_slow(fd, &t, &dest);
+	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+	CHECK(r == 0, "LOG of a fresh request: %d (errno %d), want 0", r, err);
+	memset(buf, 'x', sizeof(buf));
+	la.len = sizeof(buf);
+	la.buf = buf;
+	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+	CHECK(r == 0 && buf[0] == '\0', "LOG fill of an empty log: %d", r);
+	CHECK(wait_done(fd, 20000) & POLLIN, "slow request never completed");
+	if (expect == 0) {
+		la.len = 0;
+		r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+		CHECK(r == 0, "LOG after a clean checkpoint: %d, want 0 (log: %s)", r, get_log(fd));
+	}
+	r = reap(fd, &err);
+	CHECK(expect == 0 ? r == 0 : (r == -1 && err == expect), "slow request reap: %d errno %d", r,
+	      err);
+	close(dest);
+
+	dest = make_pipe_dest(&rd);
+	CHECK(request(fd, 0, 7, dest, 0, CR_CHKPT_ASYNC_ERR, &err) == 0, "bad scope request");
+	CHECK(wait_done(fd, 2000) & POLLIN, "bad scope request not done");
+	la.len = 0;
+	la.buf = NULL;
+	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+	CHECK(r == n, "LOG size %d, want %d", r, n);
+	r = do_ioctl(fd, CR_OP_CHKPT_LOG, 0, &err);
+	CHECK_ERR(r, err, EFAULT, "LOG with a NULL argument");
+	memset(buf, 'x', sizeof(buf));
+	la.len = 5;
+	la.buf = buf;
+	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+	CHECK(r == n, "LOG len 5 returned %d, want %d", r, n);
+	CHECK(memcmp(buf, "cr_c", 4) == 0 && buf[4] == '\0' && buf[5] == 'x',
+	      "LOG len 5 must copy 4 bytes and a NUL");
+	la.len = 1;
+	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+	CHECK(r == n && buf[0] == '\0', "LOG len 1 must copy only a NUL");
+	la.len = sizeof(buf);
+	CHECK(do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err) == n, "full LOG");
+	CHECK(strcmp(buf, line) == 0, "log text '%s'", buf);
+	memset(buf, 0, sizeof(buf));
+	CHECK(do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err) == n && strcmp(buf, line) == 0,
+	      "LOG must be repeatable");
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EINVAL, "reap");
+	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+	CHECK_ERR(r, err, EINVAL, "LOG after REAP");
+	ok();
+}
+
+static void sc_reap_eagain(int argc, char **argv)
+{
+	struct target t = get_target(argc, argv);
+	int fd = ctrl_open(), dest, err, r, expect = start_slow(fd, &t, &dest);
+	long t0 = now_ms();
+
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EAGAIN, "REAP right after the request");
+	CHECK(wait_done(fd, 20000) & POLLIN, "never completed");
+	CHECK(now_ms() - t0 >= 300, "completed too fast (%ld ms) to test EAGAIN", now_ms() - t0);
+	r = reap(fd, &err);
+	CHECK(expect == 0 ? r == 0 : (r == -1 && err == expect), "REAP: %d errno %d, want %d", r, err,
+	      expect);
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EINVAL, "second REAP");
+	if (t.pid > 0)
+		CHECK(file_size(t.file) > 131072, "context file too small: %ld", (long)file_size(t.file));
+	ok();
+}
+
+static void sc_pollerr_no_request(void)
+{
+	int fd = ctrl_open(), p[2], r;
+	struct pollfd pf[2];
+	struct timespec ts = { 5, 0 };
+	fd_set rs, ws;
+	struct timeval tv = { 5, 0 };
+	long t0 = now_ms();
+
+	CHECK(pipe(p) == 0, "pipe");
+	pf[0].fd = fd;
+	pf[0].events = POLLIN;
+	pf[1].fd = p[0];
+	pf[1].events = POLLIN;
+	r = poll(pf, 2, 5000);
+	CHECK(r == 1 && pf[0].revents == POLLERR && pf[1].revents == 0, "poll: %d revents %#x %#x",
+	      r, pf[0].revents, pf[1].revents);
+	pf[0].revents = 0;
+	r = ppoll(pf, 1, &ts, NULL);
+	CHECK(r == 1 && pf[0].revents == POLLERR, "ppoll: %d revents %#x", r, pf[0].revents);
+	FD_ZERO(&rs);
+	FD_ZERO(&ws);
+	FD_SET(fd, &rs);
+	FD_SET(p[0], &rs);
+	r = select((fd > p[0] ? fd : p[0]) + 1, &rs, &ws, NULL, &tv);
+	CHECK(r == 1 && FD_ISSET(fd, &rs) && !FD_ISSET(p[0], &rs), "select: %d", r);
+	CHECK(now_ms() - t0 < 1000, "POLLERR must be immediate (%ld ms)", now_ms() - t0);
+	ok();
+}
+
+struct poller {
+	int fd;
+	short events;
+	int r;
+	short revents;
+};
+
+static void *poller_main(void *arg)
+{
+	struct poller *pp = arg;
+	struct pollfd p = { .fd = pp->fd, .events = pp->events, .revents = 0 };
+
+	pp->r = poll(&p, 1, -1);
+	pp->revents = p.revents;
+	return NULL;
+}
+
+static void *pipe_writer(void *arg)
+{
+	msleep(100);
+	if (write(*(int *)arg, "x", 1) != 1)
+		abort();
+	return NULL;
+}
+
+static void sc_pollin_on_completion(int argc, char **argv)
+{
+	struct target t = get_target(argc, argv);
+	int fd = ctrl_open(), dest, err, p[2], r, expect;
+	struct poller pp = { .fd = fd, .events = POLLIN | POLLRDNORM, .r = -2, .revents = 0 };
+	struct pollfd pf[2];
+	pthread_t th, tw;
+	long t0;
+	fd_set rs;
+	struct timeval tv = { 0, 0 };
+
+	expect = start_slow(fd, &t, &dest);
+	t0 = now_ms();
+	CHECK(wait_done(fd, 0) == 0, "ready right away");
+	CHECK(wait_done(fd, 100) == 0 && now_ms() - t0 >= 90, "poll 100 ms did not time out");
+	FD_ZERO(&rs);
+	FD_SET(fd, &rs);
+	CHECK(select(fd + 1, &rs, NULL, NULL, &tv) == 0, "select must time out while pending");
+	/* Another fd becoming ready ends the wait; the ctrl fd stays not ready. */
+	CHECK(pipe(p) == 0, "pipe");
+	CHECK(pthread_create(&tw, NULL, pipe_writer, &p[1]) == 0, "pthread_create");
+	pf[0].fd = fd;
+	pf[0].events = POLLIN;
+	pf[1].fd = p[0];
+	pf[1].events = POLLIN;
+	r = poll(pf, 2, 10000);
+	pthread_join(tw, NULL);
+	CHECK(r == 1 && pf[0].revents == 0 && pf[1].revents == POLLIN, "poll with a pipe: %d %#x %#x",
+	      r, pf[0].revents, pf[1].revents);
+	/* The blocking wait itself happens on another thread. */
+	CHECK(pthread_create(&th, NULL, poller_main, &pp) == 0, "pthread_create");
+	pthread_join(th, NULL);
+	CHECK(pp.r == 1 && pp.revents == (POLLIN | POLLRDNORM), "thread poll: %d revents %#x", pp.r,
+	      pp.revents);
+	pf[0].revents = 0;
+	pf[0].events = POLLIN;
+	CHECK(poll(pf, 1, 0) == 1 && pf[0].revents == POLLIN, "POLLIN only when asked for POLLIN");
+	pf[0].events = POLLOUT;
+	CHECK(poll(pf, 1, 0) == 0, "a done request is not writable");
+	FD_ZERO(&rs);
+	FD_SET(fd, &rs);
+	tv.tv_sec = 1;
+	CHECK(select(fd + 1, &rs, NULL, NULL, &tv) == 1 && FD_ISSET(fd, &rs), "select after completion");
+	r = reap(fd, &err);
+	CHECK(expect == 0 ? r == 0 : (r == -1 && err == expect), "REAP: %d errno %d", r, err);
+	CHECK(wait_done(fd, 1000) == POLLERR, "POLLERR again after REAP");
+	ok();
+}
+
+static void sc_async_err_deferral(void)
+{
+	static const int badsig[] = { 65, -65, 1000 };
+	int fd = ctrl_open(), rd, dest = make_pipe_dest(&rd), err, r;
+	struct cr_log_args la = { 0, NULL };
+	char *log;
+	size_t i;
+
+	r = request(fd, 0, 7, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+	CHECK(r == 0, "bad scope with ASYNC_ERR: %d errno %d", r, err);
+	CHECK(wait_done(fd, 1000) & POLLIN, "deferred error must complete at once");
+	log = get_log(fd);
+	CHECK(strstr(log, "invalid scope 7") != NULL, "log: %s", log);
+	free(log);
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EINVAL, "REAP of the deferred bad scope");
+
+	r = request(fd, 0, 7, dest, 0, 0, &err);
+	CHECK_ERR(r, err, EINVAL, "bad scope without ASYNC_ERR");
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EINVAL, "REAP must find no request");
+	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
+	CHECK_ERR(r, err, EINVAL, "LOG must find no request");
+	CHECK(wait_done(fd, 1000) == POLLERR, "poll must say no request");
+
+	for (i = 0; i < sizeof(badsig) / sizeof(badsig[0]); i++) {
+		r = request(fd, 0, CR_SCOPE_PROC, dest, badsig[i], 0, &err);
+		CHECK_ERR(r, err, EINVAL, "bad signal without ASYNC_ERR");
+		r = request(fd, 0, CR_SCOPE_PROC, dest, badsig[i], CR_CHKPT_ASYNC_ERR, &err);
+		CHECK(r == 0, "bad signal %d with ASYNC_ERR: errno %d", badsig[i], err);
+		CHECK(wait_done(fd, 1000) & POLLIN, "bad signal: not done");
+		r = reap(fd, &err);
+		CHECK_ERR(r, err, EINVAL, "REAP of the bad signal");
+	}
+	r = do_ioctl(fd, CR_OP_CHKPT_REQ, 0, &err);
+	CHECK_ERR(r, err, EFAULT, "NULL argument");
+	ok();
+}
+
+static void sc_enotty(void)
+{
+	int fd = ctrl_open(), err, r, p[2], avail = -1;
+	struct termios tio;
+
+	r = do_ioctl(fd, _IO(CR_IOCTL_BASE, 0xff), 0, &err);
+	CHECK_ERR(r, err, ENOTTY, "unknown op");
+	r = do_ioctl(fd, _IO(CR_IOCTL_BASE, 0x11), CR_NOARG, &err);
+	CHECK_ERR(r, err, ENOTTY, "removed op 0x11");
+	r = do_ioctl(fd, 0x401ca110, 0, &err);
+	CHECK_ERR(r, err, ENOTTY, "CHKPT_REQ encoded with the struct size");
+	r = do_ioctl(fd, TCGETS, (unsigned long)&tio, &err);
+	CHECK_ERR(r, err, ENOTTY, "TCGETS");
+	/* Other fds are untouched. */
+	CHECK(pipe(p) == 0 && write(p[1], "abc", 3) == 3, "pipe");
+	CHECK(ioctl(p[0], FIONREAD, &avail) == 0 && avail == 3, "FIONREAD on a pipe: %d", avail);
+	ok();
+}
+
+static void sc_hand_esrch(void)
+{
+	static const unsigned long ops[] = {
+		CR_OP_HAND_CHKPT, CR_OP_HAND_ABORT, CR_OP_HAND_PHASE1, CR_OP_HAND_SUSP,
+		CR_OP_HAND_PHASE2, CR_OP_HAND_DONE, CR_OP_HAND_SRC, CR_OP_HAND_CHKPT_INFO,
+		CR_OP_CHKPT_FWD,
+	};
+	int fd = ctrl_open(), err, r;
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		r = do_ioctl(fd, ops[i], 0, &err);
+		CHECK(r == -1 && err == ESRCH, "op %#lx: %d errno %d, want ESRCH", ops[i], r, err);
+	}
+	ok();
+}
+
+static void sc_rstrt_enosys(void)
+{
+	static const unsigned long ops[] = {
+		CR_OP_RSTRT_REQ, CR_OP_RSTRT_PROCS, CR_OP_RSTRT_CHILD, CR_OP_RSTRT_REAP, CR_OP_RSTRT_LOG,
+	};
+	int fd = ctrl_open(), err, r;
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		r = do_ioctl(fd, ops[i], 0, &err);
+		CHECK(r == -1 && err == ENOSYS, "op %#lx: %d errno %d, want ENOSYS", ops[i], r, err);
+	}
+	ok();
+}
+
+static void sc_emlink(int argc, char **argv)
+{
+	char path[4096], lnk[4200];
+	int fd = ctrl_open(), dest, err, r;
+	char *log;
+
+	CHECK(argc >= 3, "usage: emlink DIR");
+	snprintf(path, sizeof(path), "%s/emlink.ctx", argv[2]);
+	snprintf(lnk, sizeof(lnk), "%s.link", path);
+	dest = open_dest(path);
+	unlink(lnk);
+	CHECK(link(path, lnk) == 0, "link: %s", strerror(errno));
+	r = request(fd, 0, CR_SCOPE_PROC, dest, 0, 0, &err);
+	CHECK_ERR(r, err, EMLINK, "hard-linked destination");
+	r = request(fd, 0, CR_SCOPE_PROC, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+	CHECK(r == 0, "with ASYNC_ERR: errno %d", err);
+	CHECK(wait_done(fd, 1000) & POLLIN, "not done");
+	log = get_log(fd);
+	CHECK(strstr(log, "destination has 2 hard links") != NULL, "log: %s", log);
+	free(log);
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EMLINK, "REAP");
+	/* Back to one link: accepted. */
+	CHECK(unlink(lnk) == 0, "unlink");
+	r = request(fd, 0, 7, dest, 0, 0, &err);
+	CHECK_ERR(r, err, EINVAL, "single link (scope still invalid)");
+	ok();
+}
+
+static void sc_ebadf_readonly_dest(int argc, char **argv)
+{
+	char path[4096];
+	int fd = ctrl_open(), dest, err, r;
+
+	CHECK(argc >= 3, "usage: ebadf-readonly-dest DIR");
+	snprintf(path, sizeof(path), "%s/ro.ctx", argv[2]);
+	close(open_dest(path));
+	dest = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(dest >= 0, "open: %s", strerror(errno));
+	r = request(fd, 0, CR_SCOPE_PROC, dest, 0, 0, &err);
+	CHECK_ERR(r, err, EBADF, "read-only destination");
+	r = request(fd, 0, CR_SCOPE_PROC, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+	CHECK(r == 0, "with ASYNC_ERR: errno %d", err);
+	CHECK(wait_done(fd, 1000) & POLLIN, "not done");
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EBADF, "REAP");
+	ok();
+}
+
+static void sc_einval_ctrl_as_dest(void)
+{
+	int fd = ctrl_open(), other = ctrl_open(), err, r, devnull;
+
+	r = request(fd, 0, CR_SCOPE_PROC, fd, 0, 0, &err);
+	CHECK_ERR(r, err, EINVAL, "the ctrl fd itself");
+	r = request(fd, 0, CR_SCOPE_PROC, other, 0, 0, &err);
+	CHECK_ERR(r, err, EINVAL, "another ctrl fd");
+	r = request(fd, 0, CR_SCOPE_PROC, 1000, 0, 0, &err);
+	CHECK_ERR(r, err, EINVAL, "a closed fd (not EBADF)");
+	r = request(fd, 0, CR_SCOPE_PROC, -1, 0, 0, &err);
+	CHECK_ERR(r, err, EINVAL, "fd -1");
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	CHECK(devnull >= 0, "open /dev/null");
+	r = request(fd, 0, CR_SCOPE_PROC, devnull, 0, 0, &err);
+	CHECK_ERR(r, err, EINVAL, "a character device");
+	r = request(fd, 0, CR_SCOPE_PROC, fd, 0, CR_CHKPT_ASYNC_ERR, &err);
+	CHECK(r == 0, "ctrl fd with ASYNC_ERR: errno %d", err);
+	CHECK(wait_done(fd, 1000) & POLLIN, "not done");
+	r = reap(fd, &err);
+	CHECK_ERR(r, err, EINVAL, "REAP");
+	ok();
+}
+
+static int self_request(int scope, unsigned int flags, long *ms, char **log)
+{
+	int fd = ctrl_open(), rd, dest = make_pipe_dest(&rd), err, r;
+	long t0 = now_ms();
+
+	r = request(fd, 0, scope, dest, 0, flags | CR_CHKPT_ASYNC_ERR, &err);
+	CHECK(r == 0, "request: errno %d", err);
+	CHECK(wait_done(fd, 10000) & POLLIN, "never completed");
+	*ms = now_ms() - t0;
+	*log = get_log(fd);
+	r = reap(fd, &err);
+	close(fd);
+	close(dest);
+	close(rd);
+	return r == 0 ? 0 : err;
+}
+
+static void sc_target_zero_self(void)
+{
+	char *log, mine[64];
+	long ms;
+	int err;
+
+	err = self_request(CR_SCOPE_PROC, CR_CHKPT_PROHIBIT_SELF, &ms, &log);
+	CHECK(err == EDEADLK, "PROC self with PROHIBIT_SELF: errno %d, want EDEADLK", err);
+	free(log);
+	err = self_request(CR_SCOPE_TREE, CR_CHKPT_PROHIBIT_SELF, &ms, &log);
+	CHECK(err == EDEADLK, "TREE self with PROHIBIT_SELF: errno %d, want EDEADLK", err);
+	free(log);
+	err = self_request(CR_SCOPE_PROC, 0, &ms, &log);
+	CHECK(err == CR_ENOSUPPORT, "PROC self: errno %d, want CR_ENOSUPPORT", err);
+	CHECK(ms >= 450, "CR_ENOSUPPORT after %ld ms: the 0.5 s re-check is missing", ms);
+	snprintf(mine, sizeof(mine), "pid %d ", (int)getpid());
+	CHECK(strstr(log, mine) != NULL, "log must name pid %d: %s", (int)getpid(), log);
+	free(log);
+	ok();
+}
+
+static void sc_close_cancels(int argc, char **argv)
+{
+	char lock[4200];
+	const char *dir = getenv("CR_TESTKERNEL_DIR");
+	pid_t pid;
+	const char *file;
+	int fd = ctrl_open(), dest, err, r, i;
+	off_t s1, s2;
+	long t0;
+
+	CHECK(argc >= 4, "usage: close-cancels PID FILE");
+	pid = (pid_t)atoi(argv[2]);
+	file = argv[3];
+	snprintf(lock, sizeof(lock), "%s/busy.%d", dir ? dir : "/tmp/cr-testkernel", (int)pid);
+	/* A stopped target: the kernel continues it, cancelling must stop it again. */
+	CHECK(kill(pid, SIGSTOP) == 0, "SIGSTOP: %s", strerror(errno));
+	for (i = 0; i < 200 && proc_state(pid) != 'T'; i++)
+		msleep(10);
+	CHECK(proc_state(pid) == 'T', "target did not stop");
+	setenv("CR_TESTKERNEL_RATE", "20000", 1);
+	setenv("CR_TESTKERNEL_IMAGE_SIZE", "10000000", 1);
+	dest = open_dest(file);
+	CHECK(request(fd, pid, CR_SCOPE_PROC, dest, 0, CR_CHKPT_ASYNC_ERR, &err) == 0, "request: %d",
+	      err);
+	for (i = 0; i < 500 && file_size(file) <= 0; i++)
+		msleep(10);
+	CHECK(file_size(file) > 0, "the dump never started");
+	CHECK(access(lock, F_OK) == 0, "no busy lock %s while dumping", lock);
+	CHECK(proc_state(pid) != 'T', "target still stopped while dumping");
+	t0 = now_ms();
+	CHECK(close(fd) == 0, "close: %s", strerror(errno));
+	CHECK(now_ms() - t0 < 2000, "close took %ld ms", now_ms() - t0);
+	s1 = file_size(file);
+	msleep(400);
+	s2 = file_size(file);
+	CHECK(s1 == s2, "still writing after close: %ld -> %ld", (long)s1, (long)s2);
+	CHECK(s2 < 1000000, "wrote everything (%ld) instead of stopping", (long)s2);
+	CHECK(access(lock, F_OK) != 0, "busy lock %s left behind", lock);
+	CHECK(proc_state(pid) == 'T', "target not stopped again (state %c)", proc_state(pid));
+	CHECK(kill(pid, SIGCONT) == 0, "SIGCONT");
+	/* The target is free again: a quick checkpoint works. */
+	setenv("CR_TESTKERNEL_RATE", "0", 1);
+	setenv("CR_TESTKERNEL_IMAGE_SIZE", "4096", 1);
+	fd = ctrl_open();
+	close(dest);
+	dest = open_dest(file);
+	CHECK(request(fd, pid, CR_SCOPE_PROC, dest, 0, CR_CHKPT_ASYNC_ERR, &err) == 0, "request 2");
+	CHECK(wait_done(fd, 10000) & POLLIN, "request 2 never completed");
+	r = reap(fd, &err);
+	CHECK(r == 0, "request 2: errno %d (%s)", err, get_log(fd));
+	ok();
+}
+
+/* After fork the child has its own table: same fd, no request. */
+static void sc_fork_child_table(int argc, char **argv)
+{
+	struct target t = get_target(argc, argv);
+	int fd = ctrl_open(), dest, err, r, status, expect = start_slow(fd, &t, &dest);
+	pid_t child = fork();
+
+	CHECK(child >= 0, "fork: %s", strerror(errno));
+	if (child == 0) {
+		struct cr_log_args la = { 0, NULL };
+		int rd, d2 = make_pipe_dest(&rd);
+
+		if (wait_done(fd, 0) != POLLERR)
+			_exit(10);
+		if (reap(fd, &err) != -1 || err != EINVAL)
+			_exit(11);
+		if (do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err) != -1 || err != EINVAL)
+			_exit(12);
+		if (request(fd, 0, 7, d2, 0, CR_CHKPT_ASYNC_ERR, &err) != 0)
+			_exit(13);
+		if (!(wait_done(fd, 1000) & POLLIN) || reap(fd, &err) != -1 || err != EINVAL)
+			_exit(14);
+		if (close(fd) != 0)
+			_exit(15);
+		_exit(0);
+	}
+	CHECK(waitpid(child, &status, 0) == child, "waitpid");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child check %d failed",
+	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	CHECK(wait_done(fd, 0) == 0, "the parent's request must still be pending");
+	CHECK(wait_done(fd, 20000) & POLLIN, "the parent's request never completed");
+	r = reap(fd, &err);
+	CHECK(expect == 0 ? r == 0 : (r == -1 && err == expect), "parent REAP: %d errno %d", r, err);
+	ok();
+}
+
+/* One request on pid, running the tracee's stops meanwhile: the errno. */
+static int traced_request(pid_t pid, int scope, unsigned int flags, char **log)
+{
+	int fd = ctrl_open(), rd, dest = make_pipe_dest(&rd), err, r, status;
+	struct drain d = { rd, 0 };
+	pthread_t th;
+
+	CHECK(pthread_create(&th, NULL, drain_main, &d) == 0, "pthread_create");
+	r = request(fd, pid, scope, dest, 0, flags | CR_CHKPT_ASYNC_ERR, &err);
+	CHECK(r == 0, "request: errno %d", err);
+	while (wait_done(fd, 10) == 0) {
+		/* We are the tracer: let the trigger signal through. */
+		pid_t w = waitpid(-1, &status, WNOHANG | __WALL);
+
+		if (w > 0 && WIFSTOPPED(status))
+			ptrace(PTRACE_CONT, w, NULL, (void *)(long)WSTOPSIG(status));
+	}
+	*log = get_log(fd);
+	r = reap(fd, &err);
+	close(fd);
+	close(dest);
+	pthread_join(th, NULL);
+	close(rd);
+	return r == 0 ? 0 : err;
+}
+
+static void sc_ptrace(int argc, char **argv)
+{
+	pid_t pid;
+	char *log;
+	int err;
+
+	CHECK(argc >= 3, "usage: ptrace PID");
+	pid = (pid_t)atoi(argv[2]);
+	CHECK(ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0, "PTRACE_SEIZE: %s", strerror(errno));
+	err = traced_request(pid, CR_SCOPE_PROC, 0, &log);
+	CHECK(err == CR_EPTRACED, "traced target: errno %d, want CR_EPTRACED (%s)", err, log);
+	CHECK(strstr(log, "ptraced by") != NULL, "log: %s", log);
+	free(log);
+	err = traced_request(pid, CR_SCOPE_PROC, CR_CHKPT_PTRACED_SKIP, &log);
+	CHECK(err == ESRCH, "PTRACED_SKIP: errno %d, want ESRCH (%s)", err, log);
+	free(log);
+	err = traced_request(pid, CR_SCOPE_PROC, CR_CHKPT_PTRACED_ALLOW, &log);
+	CHECK(err == 0, "PTRACED_ALLOW: errno %d (%s)", err, log);
+	free(log);
+	/* We are a tracer ourselves. */
+	err = traced_request(0, CR_SCOPE_PROC, 0, &log);
+	CHECK(err == CR_EPTRACER, "tracer target: errno %d, want CR_EPTRACER (%s)", err, log);
+	free(log);
+	err = traced_request(0, CR_SCOPE_PROC, CR_CHKPT_PTRACER_SKIP, &log);
+	CHECK(err == ESRCH, "PTRACER_SKIP: errno %d, want ESRCH (%s)", err, log);
+	free(log);
+	CHECK(ptrace(PTRACE_DETACH, pid, NULL, NULL) == 0 || errno == ESRCH, "detach");
+	ok();
+}
+
+/* Threads racing open/request/poll/reap/close (for the sanitizers). */
+#define STRESS_NOPID 0x7ffffff0  /* never a live pid: the worker ends in ESRCH */
+
+static void *stress_main(void *arg)
+{
+	long fails = 0;
+	int i, err;
+
+	(void)arg;
+	for (i = 0; i < 100; i++) {
+		int fd = ctrl_open(), rd, dest = make_pipe_dest(&rd), r;
+
+		switch (i % 4) {
+		case 0:
+			r = request(fd, 0, 7, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+			fails += r != 0 || !(wait_done(fd, 5000) & POLLIN) || reap(fd, &err) != -1 ||
+				 err != EINVAL;
+			break;
+		case 1:
+			r = request(fd, STRESS_NOPID, CR_SCOPE_TREE, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+			fails += r != 0 || !(wait_done(fd, 5000) & POLLIN) || reap(fd, &err) != -1 ||
+				 err != ESRCH;
+			break;
+		case 2:
+			/* close while the worker may still run: it is cancelled */
+			r = request(fd, STRESS_NOPID, CR_SCOPE_PGRP, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
+			fails += r != 0;
+			break;
+		default:
+			r = request(fd, STRESS_NOPID, CR_SCOPE_PROC, dest, 0, 0, &err);
+			while (r == 0 && reap(fd, &err) == -1 && err == EAGAIN)
+				msleep(1);
+			fails += r != 0 || err != ESRCH;
+			break;
+		}
+		fails += close(fd) != 0;
+		close(dest);
+		close(rd);
+	}
+	return (void *)fails;
+}
+
+static void sc_stress(void)
+{
+	pthread_t th[8];
+	long total = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		CHECK(pthread_create(&th[i], NULL, stress_main, NULL) == 0, "pthread_create");
+	for (i = 0; i < 8; i++) {
+		void *ret;
+
+		pthread_join(th[i], &ret);
+		total += (long)ret;
+	}
+	CHECK(total == 0, "%ld operations gave the wrong result", total);
+	ok();
+}
+
+/* ---- chkpt: one general request ---- */
+
+static int parse_scope(const char *s)
+{
+	if (strcmp(s, "proc") == 0)
+		return CR_SCOPE_PROC;
+	if (strcmp(s, "pgrp") == 0)
+		return CR_SCOPE_PGRP;
+	if (strcmp(s, "sess") == 0)
+		return CR_SCOPE_SESS;
+	if (strcmp(s, "tree") == 0)
+		return CR_SCOPE_TREE;
+	return atoi(s);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: tkprobe chkpt [--pid N] [--scope proc|pgrp|sess|tree|N]\n"
+		"         [--file F | --dir D | --cwd | --pipe] [--signal S] [--flags N]\n"
+		"         [--secs N] [--format N] [--no-async] [--timeout-ms N]\n"
+		"       tkprobe SCENARIO [ARGS]  (see README.md)\n");
+	exit(2);
+}
+
+static int cmd_chkpt(int argc, char **argv)
+{
+	struct cr_chkpt_args a = { 0, CR_SCOPE_TREE, -1, 0, cr_format_vmadump, 0, CR_CHKPT_ASYNC_ERR };
+	struct drain d = { -1, 0 };
+	pthread_t th;
+	int fd, i, r, err, use_pipe = 0, timeout_ms = -1;
+	char *log, *line, *save = NULL;
+	short rev;
+
+	for (i = 2; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(o, "--no-async") == 0) {
+			a.flags &= ~CR_CHKPT_ASYNC_ERR;
+			continue;
+		}
+		if (strcmp(o, "--cwd") == 0) {
+			a.cr_fd = CR_DEST_CWD;
+			continue;
+		}
+		if (strcmp(o, "--pipe") == 0) {
+			use_pipe = 1;
+			continue;
+		}
+		if (v == NULL)
+			usage();
+		if (strcmp(o, "--pid") == 0)
+			a.cr_target = atoi(v);
+		else if (strcmp(o, "--scope") == 0)
+			a.cr_scope = (cr_scope_t)parse_scope(v);
+		else if (strcmp(o, "--file") == 0)
+			a.cr_fd = open_dest(v);
+		else if (strcmp(o, "--dir") == 0) {
+			a.cr_fd = open(v, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			CHECK(a.cr_fd >= 0, "open %s: %s", v, strerror(errno));
+		} else if (strcmp(o, "--signal") == 0)
+			a.signal = atoi(v);
+		else if (strcmp(o, "--flags") == 0)
+			a.flags |= (unsigned int)strtoul(v, NULL, 0);
+		else if (strcmp(o, "--secs") == 0)
+			a.cr_secs = (unsigned int)atoi(v);
+		else if (strcmp(o, "--format") == 0)
+			a.dump_format = (cr_format_t)atoi(v);
+		else if (strcmp(o, "--timeout-ms") == 0)
+			timeout_ms = atoi(v);
+		else
+			usage();
+		i++;
+	}
+	if (use_pipe) {
+		int p[2];
+
+		CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe");
+		a.cr_fd = p[1];
+		d.fd = p[0];
+		CHECK(pthread_create(&th, NULL, drain_main, &d) == 0, "pthread_create");
+	}
+	fd = ctrl_open();
+	r = do_ioctl(fd, CR_OP_CHKPT_REQ, (unsigned long)&a, &err);
+	if (r == 0) {
+		rev = wait_done(fd, timeout_ms);
+		if (rev == 0) {
+			printf("result timeout\n");
+			return 1;
+		}
+		log = get_log(fd);
+		r = reap(fd, &err);
+	} else {
+		log = strdup("");
+	}
+	if (r == 0)
+		printf("result 0\n");
+	else
+		printf("result errno %d %s\n", err, strerror(err));
+	for (line = strtok_r(log, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		printf("log %s\n", line);
+	free(log);
+	if (use_pipe) {
+		close(a.cr_fd);
+		pthread_join(th, NULL);
+		printf("bytes %ld\n", d.bytes);
+	}
+	return r == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *sc = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (strcmp(sc, "chkpt") == 0)
+		return cmd_chkpt(argc, argv);
+	if (strcmp(sc, "version-ok") == 0)
+		sc_version_ok();
+	if (strcmp(sc, "version-mismatch") == 0)
+		sc_version_mismatch();
+	if (strcmp(sc, "reqs-per-fd") == 0)
+		sc_reqs_per_fd();
+	if (strcmp(sc, "log-rules") == 0)
+		sc_log_rules(argc, argv);
+	if (strcmp(sc, "reap-eagain") == 0)
+		sc_reap_eagain(argc, argv);
+	if (strcmp(sc, "pollerr-no-request") == 0)
+		sc_pollerr_no_request();
+	if (strcmp(sc, "pollin-on-completion") == 0)
+		sc_pollin_on_completion(argc, argv);
+	if (strcmp(sc, "async-err-deferral") == 0)
+		sc_async_err_deferral();
+	if (strcmp(sc, "enotty") == 0)
+		sc_enotty();
+	if (strcmp(sc, "hand-esrch") == 0)
+		sc_hand_esrch();
+	if (strcmp(sc, "rstrt-enosys") == 0)
+		sc_rstrt_enosys();
+	if (strcmp(sc, "emlink") == 0)
+		sc_emlink(argc, argv);
+	if (strcmp(sc, "ebadf-readonly-dest") == 0)
+		sc_ebadf_readonly_dest(argc, argv);
+	if (strcmp(sc, "einval-ctrl-as-dest") == 0)
+		sc_einval_ctrl_as_dest();
+	if (strcmp(sc, "target-zero-self") == 0)
+		sc_target_zero_self();
+	if (strcmp(sc, "close-cancels") == 0)
+		sc_close_cancels(argc, argv);
+	if (strcmp(sc, "fork-child-table") == 0)
+		sc_fork_child_table(argc, argv);
+	if (strcmp(sc, "stress") == 0)
+		sc_stress();
+	if (strcmp(sc, "ptrace") == 0)
+		sc_ptrace(argc, argv);
+	usage();
+	return 2;
+}

@@ -1,0 +1,625 @@
+// The test kernel itself (test/kernel/): every tkprobe scenario, then real
+// checkpoints of the counter fixture through `tkprobe chkpt`, checking the
+// context file, the signals, and the errors of spec §3 "Errors by operation".
+import {expect} from 'chai';
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {TK_BUILD, TESTKERNEL_SO} from '../helpers/paths.js';
+
+const PROBE = path.join(TK_BUILD, 'tkprobe');
+const COUNTER = path.join(TK_BUILD, 'counter');
+const STUB = path.join(TK_BUILD, 'libcr_run.so.0');
+const OMIT = path.join(TK_BUILD, 'libcr_omit.so.0');
+
+const EPERM = 1;
+const ESRCH = 3;
+const EBUSY = 16;
+const EINVAL = 22;
+const ENOSPC = 28;
+const CR_ETEMPFAIL = 2354;
+const CR_EPERMFAIL = 2355;
+const CR_ENOSUPPORT = 2356;
+
+// Record tags of test/kernel/tk_format.h.
+const TAG = {
+  END: 0, EXE: 1, CWD: 2, ARGV: 3, ENVIRON: 4, COMM: 5, STATE: 6, FDS: 7, MAPS: 8,
+  EXEFILE: 9, PRIVFILE: 10, SHAREDFILE: 11, PAGES: 12,
+} as const;
+const BASIC_TAGS = [TAG.EXE, TAG.CWD, TAG.ARGV, TAG.ENVIRON, TAG.COMM, TAG.STATE, TAG.FDS, TAG.MAPS];
+const TRAILER = Buffer.from([0, 0, 0, 0, 0x00, 0x0f, 0x41, 0x00, 0xff, 0xff, 0xff, 0xff]);
+const LINKAGE_SIZE = 112;
+
+// ---- context file parsing ----
+
+interface Rec { tag: number; data: Buffer }
+interface Link { tid: number; tgid: number; ppid: number; pgid: number; sid: number; uid: number; numThreads: number; comm: string }
+interface Section { numThreads: number; cloneFlags: number; tmpFd: number; links: Link[]; vma: Buffer; records: Rec[] }
+interface Context { version: number; scope: number; arch: number; sections: Section[]; trailer: boolean }
+
+function parseContext(buf: Buffer): Context {
+  let off = 0;
+  const i32 = (): number => {
+    const v = buf.readInt32LE(off);
+    off += 4;
+    return v;
+  };
+  expect(buf.length, 'context file size').to.be.greaterThan(32);
+  expect(buf.subarray(0, 8).equals(Buffer.from([0x43, 0, 0, 0, 0x52, 0, 0, 0])), 'magic').to.equal(true);
+  off = 8;
+  const version = i32();
+  const scope = i32();
+  const arch = i32();
+  const sections: Section[] = [];
+  for (;;) {
+    const numThreads = i32();
+    const cloneFlags = i32();
+    const tmpFd = i32();
+    if (numThreads === 0) break;
+    expect(i32(), 'linkage byte count').to.equal(numThreads * LINKAGE_SIZE);
+    const links: Link[] = [];
+    for (let t = 0; t < numThreads; t++) {
+      const e = buf.subarray(off, off + LINKAGE_SIZE);
+      off += LINKAGE_SIZE;
+      links.push({
+        tid: e.readInt32LE(0), tgid: e.readInt32LE(4), ppid: e.readInt32LE(8), pgid: e.readInt32LE(12),
+        sid: e.readInt32LE(16), uid: e.readUInt32LE(20), numThreads: e.readInt32LE(40),
+        comm: e.subarray(48, 64).toString('latin1').replace(/\0[\s\S]*$/, ''),
+      });
+    }
+    const vma = buf.subarray(off, off + 8);
+    off += 8;
+    const records: Rec[] = [];
+    for (;;) {
+      const tag = buf.readUInt32LE(off);
+      expect(buf.readUInt32LE(off + 4), 'record reserved field').to.equal(0);
+      const len = Number(buf.readBigUInt64LE(off + 8));
+      off += 16;
+      records.push({tag, data: buf.subarray(off, off + len)});
+      off += len;
+      if (tag === TAG.END) break;
+    }
+    sections.push({numThreads, cloneFlags, tmpFd, links, vma, records});
+  }
+  const trailer = off === buf.length && buf.subarray(buf.length - 12).equals(TRAILER);
+  return {version, scope, arch, sections, trailer};
+}
+
+function record(s: Section, tag: number): Buffer {
+  const r = s.records.find((x) => x.tag === tag);
+  expect(r, `record ${tag}`).to.not.equal(undefined);
+  return r!.data;
+}
+
+function pageByte(i: number): number {
+  return (Math.imul(i, 0x9e3779b1) >>> 0) >>> 24;
+}
+
+// ---- processes ----
+
+let tmp = '';
+let tkDir = '';
+let seq = 0;
+const started: ChildProcess[] = [];
+const startedPids = new Set<number>();
+
+function baseEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {...process.env, CR_TESTKERNEL_DIR: tkDir, ...extra};
+  delete env.CR_TESTKERNEL_RATE;
+  delete env.CR_TESTKERNEL_IMAGE_SIZE;
+  delete env.CR_TESTKERNEL_FAIL;
+  delete env.CR_TESTKERNEL_VERSION;
+  return {...env, ...extra};
+}
+
+function probeEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return baseEnv({LD_PRELOAD: TESTKERNEL_SO, ...extra});
+}
+
+interface Run { status: number | null; stdout: string; stderr: string; ms: number }
+
+function runProbe(args: string[], extra: Record<string, string> = {}, cwd?: string, wrap: string[] = []): Run {
+  const t0 = Date.now();
+  const cmd = wrap.length > 0 ? wrap[0] : PROBE;
+  const argv = wrap.length > 0 ? [...wrap.slice(1), PROBE, ...args] : args;
+  const r = spawnSync(cmd, argv, {env: probeEnv(extra), encoding: 'utf8', timeout: 30000, cwd});
+  return {status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - t0};
+}
+
+function scenario(name: string, ...args: string[]): void {
+  const r = runProbe([name, ...args]);
+  expect(r.stdout.trim(), `${name}: ${r.stdout}${r.stderr}`).to.equal('ok');
+  expect(r.status).to.equal(0);
+  // The library must never print anything of its own.
+  expect(r.stderr).to.equal('');
+}
+
+interface Chk { errno: number; log: string[]; out: string; ms: number }
+
+function chkpt(args: string[], extra: Record<string, string> = {}, cwd?: string, wrap: string[] = []): Chk {
+  const r = runProbe(['chkpt', ...args], extra, cwd, wrap);
+  const m = /^result (0|errno (\d+))/m.exec(r.stdout);
+  if (m === null) throw new Error(`tkprobe chkpt ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+  expect(r.stderr).to.equal('');
+  const log = r.stdout.split('\n').filter((l) => l.startsWith('log ')).map((l) => l.slice(4));
+  return {errno: m[2] !== undefined ? Number(m[2]) : 0, log, out: r.stdout, ms: r.ms};
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
+
+async function waitFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+interface Counter { proc: ChildProcess; pids: number[]; out: string; exit: Promise<{code: number | null; signal: NodeJS.Signals | null}> }
+
+async function startCounter(opts: {preload?: string; args?: string[]; asNobody?: boolean; dir?: string} = {}): Promise<Counter> {
+  const n = ++seq;
+  const ready = path.join(tmp, `ready.${n}`);
+  const out = path.join(tmp, `out.${n}`);
+  const env = baseEnv(opts.dir !== undefined ? {CR_TESTKERNEL_DIR: opts.dir} : {});
+  delete env.LD_PRELOAD;
+  if (opts.preload !== undefined) env.LD_PRELOAD = opts.preload;
+  let cmd = COUNTER;
+  let args = ['--interval-ms', '20', '--out', out, '--ready', ready, ...(opts.args ?? [])];
+  if (opts.asNobody === true) {
+    args = ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args];
+    cmd = 'setpriv';
+  }
+  const proc = spawn(cmd, args, {env, stdio: 'ignore'});
+  started.push(proc);
+  const exit = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((res) => {
+    proc.on('exit', (code, signal) => res({code, signal}));
+  });
+  await waitFor(() => fs.existsSync(ready) || proc.exitCode !== null, 5000, 'the counter to be ready');
+  expect(proc.exitCode, 'counter exited early').to.equal(null);
+  const pids = fs.readFileSync(ready, 'utf8').trim().split('\n').map(Number);
+  pids.forEach((p) => startedPids.add(p));
+  // Let it count a little, so its state is not 0.
+  await waitFor(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('counter 2\n'), 5000, 'counting');
+  return {proc, pids, out, exit};
+}
+
+function procState(pid: number): string | null {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+  } catch {
+    return null;
+  }
+}
+
+async function waitState(pid: number, want: (s: string | null) => boolean, what: string): Promise<void> {
+  await waitFor(() => want(procState(pid)), 3000, `pid ${pid} ${what} (state ${procState(pid)})`);
+}
+
+function lastCount(out: string): number {
+  const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+  return Number(lines[lines.length - 1].split(' ')[1]);
+}
+
+function findKernelThread(): number | null {
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const s = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const flags = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[6]);
+      if ((flags & 0x00200000) !== 0) return Number(e);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return null;
+}
+
+function hasSetpriv(): boolean {
+  return spawnSync('setpriv', ['--version'], {encoding: 'utf8'}).status === 0;
+}
+
+// ---- the tests ----
+
+describe('test kernel (libcr_testkernel.so)', function () {
+  this.timeout(30000);
+
+  before(function () {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-tk-test-'));
+    // Open to the uid-65534 processes of the EPERM tests.
+    fs.chmodSync(tmp, 0o1777);
+    tkDir = path.join(tmp, 'tkdir');
+  });
+
+  afterEach(async function () {
+    for (const pid of startedPids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    for (const p of started) {
+      if (p.exitCode === null && p.signalCode === null) {
+        p.kill('SIGKILL');
+        await new Promise((res) => p.once('exit', res));
+      }
+    }
+    started.length = 0;
+    startedPids.clear();
+  });
+
+  after(function () {
+    if (tmp !== '') fs.rmSync(tmp, {recursive: true, force: true});
+  });
+
+  describe('tkprobe scenarios', function () {
+    for (const name of [
+      'version-ok', 'version-mismatch', 'reqs-per-fd', 'log-rules', 'reap-eagain', 'pollerr-no-request',
+      'pollin-on-completion', 'async-err-deferral', 'enotty', 'hand-esrch', 'rstrt-enosys',
+      'einval-ctrl-as-dest', 'target-zero-self', 'fork-child-table', 'stress',
+    ]) {
+      it(name, function () {
+        scenario(name);
+      });
+    }
+
+    it('emlink', function () {
+      scenario('emlink', tmp);
+    });
+
+    it('ebadf-readonly-dest', function () {
+      scenario('ebadf-readonly-dest', tmp);
+    });
+
+    for (const name of ['log-rules', 'reap-eagain', 'pollin-on-completion', 'close-cancels', 'fork-child-table']) {
+      it(`${name} with a stub-preloaded counter`, async function () {
+        const c = await startCounter({preload: STUB});
+        scenario(name, String(c.pids[0]), path.join(tmp, `${name}.ctx`));
+      });
+    }
+
+    it('ptrace (CR_EPTRACED, CR_EPTRACER and the skip/allow flags)', async function () {
+      const c = await startCounter({preload: STUB});
+      scenario('ptrace', String(c.pids[0]));
+    });
+  });
+
+  describe('fixtures', function () {
+    it('counter exits at --exit-at with --exit-code', function () {
+      const r = spawnSync(COUNTER, ['--interval-ms', '5', '--exit-at', '3', '--exit-code', '7', '--out', path.join(tmp, 'exit.out')], {timeout: 10000});
+      expect(r.status).to.equal(7);
+      expect(fs.readFileSync(path.join(tmp, 'exit.out'), 'utf8')).to.equal('counter 1\ncounter 2\ncounter 3\n');
+    });
+
+    it('the stub installs a CR_SIGNUM handler, the bare counter does not', async function () {
+      const withStub = await startCounter({preload: STUB});
+      const bare = await startCounter();
+      const sigcgt = (pid: number): bigint => BigInt('0x' + /SigCgt:\s*([0-9a-f]+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+      expect((sigcgt(withStub.pids[0]) >> 63n) & 1n).to.equal(1n);
+      expect((sigcgt(bare.pids[0]) >> 63n) & 1n).to.equal(0n);
+    });
+  });
+
+  describe('checkpoint of a counter', function () {
+    it('PROC scope: header, one section, records, STATE = the counter, trailer', async function () {
+      const c = await startCounter({preload: STUB});
+      const pid = c.pids[0];
+      const file = path.join(tmp, 'proc.ctx');
+      const r = chkpt(['--pid', String(pid), '--scope', 'proc', '--file', file]);
+      expect(r.errno, r.out).to.equal(0);
+      expect(r.log).to.deep.equal([]);
+      const buf = fs.readFileSync(file);
+      expect(buf.subarray(0, 20).equals(Buffer.from([0x43, 0, 0, 0, 0x52, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0]))).to.equal(true);
+      expect(buf.subarray(buf.length - 12).equals(TRAILER)).to.equal(true);
+      const ctx = parseContext(buf);
+      expect(ctx.trailer).to.equal(true);
+      expect(ctx.sections).to.have.length(1);
+      const s = ctx.sections[0];
+      expect([s.numThreads, s.cloneFlags, s.tmpFd]).to.deep.equal([1, 0x410f00, -1]);
+      expect(s.links[0]).to.include({tid: pid, tgid: pid, numThreads: 1, comm: 'counter'});
+      const [maj, min] = os.release().split('.').map(Number);
+      expect([...s.vma]).to.deep.equal([0x56, 0x4d, 0x41, 6, 5, maj, min, s.vma[7]]);
+      expect(s.records.map((x) => x.tag)).to.deep.equal([...BASIC_TAGS, TAG.PAGES, TAG.END]);
+      expect(record(s, TAG.EXE).toString()).to.equal(fs.realpathSync(COUNTER));
+      expect(record(s, TAG.ARGV).toString().split('\0')[0]).to.equal(COUNTER);
+      expect(record(s, TAG.COMM).toString()).to.equal('counter');
+      expect(record(s, TAG.ENVIRON).toString()).to.include(`CR_TESTKERNEL_DIR=${tkDir}`);
+      const fds = record(s, TAG.FDS).toString().trim().split('\n');
+      for (const l of fds) expect(l).to.match(/^\d+ [0-7]+ \d+ \S/);
+      expect(fds.some((l) => l.endsWith(` ${c.out}`)), 'the --out file among the fds').to.equal(true);
+      const state = record(s, TAG.STATE);
+      expect(state.length).to.equal(8);
+      const value = Number(state.readBigInt64LE(0));
+      expect(value).to.be.at.least(2);
+      expect(value).to.be.at.most(lastCount(c.out));
+      const pages = record(s, TAG.PAGES);
+      expect(pages.length).to.equal(65536);
+      for (let i = 0; i < pages.length; i += 997) expect(pages[i]).to.equal(pageByte(i));
+    });
+
+    it('TREE scope with --children 2: one section per process, parents first', async function () {
+      const c = await startCounter({preload: STUB, args: ['--children', '2']});
+      const file = path.join(tmp, 'tree.ctx');
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'tree', '--file', file]);
+      expect(r.errno, r.out).to.equal(0);
+      const ctx = parseContext(fs.readFileSync(file));
+      expect(ctx.scope).to.equal(3);
+      expect(ctx.trailer).to.equal(true);
+      expect(ctx.sections.map((s) => s.links[0].tgid)).to.deep.equal(c.pids);
+      for (const s of ctx.sections.slice(1)) expect(s.links[0].ppid).to.equal(c.pids[0]);
+      for (const s of ctx.sections) {
+        const state = record(s, TAG.STATE);
+        expect(state.length).to.equal(8);
+        expect(Number(state.readBigInt64LE(0))).to.be.at.least(1);
+      }
+    });
+
+    it('threads: one linkage entry per thread', async function () {
+      const c = await startCounter({preload: STUB, args: ['--threads', '2']});
+      const file = path.join(tmp, 'threads.ctx');
+      expect(chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--file', file]).errno).to.equal(0);
+      const s = parseContext(fs.readFileSync(file)).sections[0];
+      expect(s.numThreads).to.equal(3);
+      expect(s.links[0].tid).to.equal(c.pids[0]);
+      expect(new Set(s.links.map((l) => l.tid)).size).to.equal(3);
+      for (const l of s.links) expect(l).to.include({tgid: c.pids[0], numThreads: 3});
+    });
+
+    it('a thread id names its process', async function () {
+      const c = await startCounter({preload: STUB, args: ['--threads', '1']});
+      const tids = fs.readdirSync(`/proc/${c.pids[0]}/task`).map(Number).filter((t) => t !== c.pids[0]);
+      const file = path.join(tmp, 'tid.ctx');
+      expect(chkpt(['--pid', String(tids[0]), '--scope', 'proc', '--file', file]).errno).to.equal(0);
+      expect(parseContext(fs.readFileSync(file)).sections[0].links[0].tgid).to.equal(c.pids[0]);
+    });
+
+    it('PGRP and SESS scopes', async function () {
+      const g = await startCounter({preload: STUB, args: ['--setpgid', '--children', '2']});
+      const gfile = path.join(tmp, 'pgrp.ctx');
+      expect(chkpt(['--pid', String(g.pids[0]), '--scope', 'pgrp', '--file', gfile]).errno).to.equal(0);
+      const gctx = parseContext(fs.readFileSync(gfile));
+      expect(gctx.scope).to.equal(1);
+      expect(gctx.sections.map((s) => s.links[0].tgid)).to.deep.equal(g.pids);
+      for (const s of gctx.sections) expect(s.links[0].pgid).to.equal(g.pids[0]);
+
+      const s = await startCounter({preload: STUB, args: ['--setsid', '--children', '1']});
+      const sfile = path.join(tmp, 'sess.ctx');
+      expect(chkpt(['--pid', String(s.pids[0]), '--scope', 'sess', '--file', sfile]).errno).to.equal(0);
+      const sctx = parseContext(fs.readFileSync(sfile));
+      expect(sctx.sections.map((x) => x.links[0].tgid)).to.deep.equal(s.pids);
+      for (const x of sctx.sections) expect(x.links[0].sid).to.equal(s.pids[0]);
+    });
+
+    it('directory and CR_DEST_CWD destinations: one context.<pid> per process', async function () {
+      const c = await startCounter({preload: STUB, args: ['--children', '2']});
+      const dir = fs.mkdtempSync(path.join(tmp, 'dir-'));
+      expect(chkpt(['--pid', String(c.pids[0]), '--scope', 'tree', '--dir', dir]).errno).to.equal(0);
+      expect(fs.readdirSync(dir).sort()).to.deep.equal(c.pids.map((p) => `context.${p}`).sort());
+      for (const pid of c.pids) {
+        const f = path.join(dir, `context.${pid}`);
+        expect(fs.statSync(f).mode & 0o777).to.equal(0o400);
+        const ctx = parseContext(fs.readFileSync(f));
+        expect(ctx.trailer).to.equal(true);
+        expect(ctx.sections).to.have.length(1);
+        expect(ctx.sections[0].links[0].tgid).to.equal(pid);
+      }
+      const cwd = fs.mkdtempSync(path.join(tmp, 'cwd-'));
+      expect(chkpt(['--pid', String(c.pids[1]), '--scope', 'proc', '--cwd'], {}, cwd).errno).to.equal(0);
+      expect(fs.readdirSync(cwd)).to.deep.equal([`context.${c.pids[1]}`]);
+    });
+
+    it('save flags: EXEFILE and PRIVFILE records', async function () {
+      const c = await startCounter({preload: STUB});
+      const file = path.join(tmp, 'save.ctx');
+      expect(chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--file', file, '--flags', '0x600']).errno).to.equal(0);
+      const s = parseContext(fs.readFileSync(file)).sections[0];
+      const exe = fs.readFileSync(COUNTER);
+      expect(record(s, TAG.EXEFILE).equals(exe)).to.equal(true);
+      const priv = s.records.filter((x) => x.tag === TAG.PRIVFILE).map((x) => {
+        const nul = x.data.indexOf(0);
+        return {path: x.data.subarray(0, nul).toString(), data: x.data.subarray(nul + 1)};
+      });
+      const mine = priv.find((p) => p.path === fs.realpathSync(COUNTER));
+      expect(mine, 'the executable among the private mappings').to.not.equal(undefined);
+      expect(mine!.data.equals(exe)).to.equal(true);
+      expect(priv.some((p) => /libc\.so/.test(p.path))).to.equal(true);
+      expect(s.records.some((x) => x.tag === TAG.SHAREDFILE)).to.equal(false);
+    });
+  });
+
+  describe('signals after the checkpoint', function () {
+    it('--stop (19) stops the target', async function () {
+      const c = await startCounter({preload: STUB});
+      expect(chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe', '--signal', '19']).errno).to.equal(0);
+      await waitState(c.pids[0], (s) => s === 'T', 'stopped');
+    });
+
+    it('--kill (9) kills every process of the tree', async function () {
+      const c = await startCounter({preload: STUB, args: ['--children', '1']});
+      expect(chkpt(['--pid', String(c.pids[0]), '--scope', 'tree', '--pipe', '--signal', '9']).errno).to.equal(0);
+      expect((await c.exit).signal).to.equal('SIGKILL');
+      await waitState(c.pids[1], (s) => s === null || s === 'Z', 'gone');
+    });
+
+    it('--early-stop (-19) stops the target', async function () {
+      const c = await startCounter({preload: STUB});
+      expect(chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe', '--signal', '-19']).errno).to.equal(0);
+      await waitState(c.pids[0], (s) => s === 'T', 'stopped');
+    });
+
+    it('a stopped target is dumped and stopped again; --cont leaves it running', async function () {
+      const c = await startCounter({preload: STUB});
+      const pid = c.pids[0];
+      process.kill(pid, 'SIGSTOP');
+      await waitState(pid, (s) => s === 'T', 'stopped');
+      const file = path.join(tmp, 'stopped.ctx');
+      expect(chkpt(['--pid', String(pid), '--scope', 'proc', '--file', file]).errno).to.equal(0);
+      expect(record(parseContext(fs.readFileSync(file)).sections[0], TAG.STATE).length).to.equal(8);
+      await waitState(pid, (s) => s === 'T', 'stopped again');
+      expect(chkpt(['--pid', String(pid), '--scope', 'proc', '--pipe', '--signal', '18']).errno).to.equal(0);
+      await sleep(100);
+      expect(procState(pid)).to.be.oneOf(['S', 'R']);
+    });
+  });
+
+  describe('errors', function () {
+    it('EBUSY while another slow checkpoint holds the pid', async function () {
+      const c = await startCounter({preload: STUB});
+      const pid = c.pids[0];
+      const lock = path.join(tkDir, `busy.${pid}`);
+      const slow = spawn(PROBE, ['chkpt', '--pid', String(pid), '--scope', 'proc', '--pipe'], {
+        env: probeEnv({CR_TESTKERNEL_RATE: '200000', CR_TESTKERNEL_IMAGE_SIZE: '300000'}),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.push(slow);
+      let slowOut = '';
+      slow.stdout!.on('data', (d: Buffer) => (slowOut += d.toString()));
+      const slowExit = new Promise<number | null>((res) => slow.on('exit', (code) => res(code)));
+      await waitFor(() => fs.existsSync(lock), 5000, 'the busy lock');
+      const r = chkpt(['--pid', String(pid), '--scope', 'proc', '--pipe']);
+      expect(r.errno, r.out).to.equal(EBUSY);
+      expect(r.log.join('\n')).to.match(new RegExp(`pid ${pid} is already in another checkpoint`));
+      expect(await slowExit, slowOut).to.equal(0);
+      expect(slowOut).to.match(/^result 0$/m);
+      expect(fs.existsSync(lock), 'lock released').to.equal(false);
+      expect(chkpt(['--pid', String(pid), '--scope', 'proc', '--pipe']).errno).to.equal(0);
+    });
+
+    it('a stale busy lock (dead owner) is taken over', async function () {
+      const c = await startCounter({preload: STUB});
+      fs.mkdirSync(tkDir, {recursive: true});
+      const lock = path.join(tkDir, `busy.${c.pids[0]}`);
+      fs.writeFileSync(lock, '2147483600\n');
+      fs.utimesSync(lock, new Date(Date.now() - 60000), new Date(Date.now() - 60000));
+      expect(chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe']).errno).to.equal(0);
+      expect(fs.existsSync(lock)).to.equal(false);
+    });
+
+    it('ESRCH for a dead pid', async function () {
+      const c = await startCounter({preload: STUB, args: ['--exit-at', '3']});
+      await c.exit;
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe']);
+      expect(r.errno).to.equal(ESRCH);
+      expect(r.log.join('\n')).to.include(`no such process: ${c.pids[0]}`);
+    });
+
+    it('ESRCH when every target omits itself (libcr_omit), which then survives --term', async function () {
+      const c = await startCounter({preload: OMIT, args: ['--children', '1']});
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'tree', '--pipe', '--signal', '15']);
+      expect(r.errno, r.out).to.equal(ESRCH);
+      for (const pid of c.pids) expect(r.log).to.include(`pid ${pid} omitted itself`);
+      await sleep(200);
+      for (const pid of c.pids) expect(procState(pid)).to.be.oneOf(['S', 'R']);
+    });
+
+    it('CR_ENOSUPPORT for a counter without the stub (after the 0.5 s re-check)', async function () {
+      const c = await startCounter();
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe']);
+      expect(r.errno).to.equal(CR_ENOSUPPORT);
+      expect(r.ms).to.be.at.least(450);
+      expect(r.log.join('\n')).to.include(`pid ${c.pids[0]} has no handler for signal 64`);
+    });
+
+    it('EPERM for another user\'s process (requester uid 65534)', async function () {
+      if (process.getuid!() !== 0) this.skip(); // needs root to switch uid
+      if (!hasSetpriv()) this.skip(); // needs util-linux setpriv
+      const c = await startCounter({preload: STUB});
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe'], {}, undefined,
+        ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']);
+      expect(r.errno, r.out).to.equal(EPERM);
+      expect(r.log.join('\n')).to.include('permission denied');
+      // The same request as root (CAP_KILL) works.
+      expect(chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe']).errno).to.equal(0);
+    });
+
+    it('EPERM for a non-dumpable process', async function () {
+      if (process.getuid!() !== 0) this.skip(); // needs root to run the target as another uid
+      if (!hasSetpriv()) this.skip(); // needs util-linux setpriv
+      const c = await startCounter({preload: STUB, asNobody: true, args: ['--undumpable']});
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe']);
+      expect(r.errno, r.out).to.equal(EPERM);
+      expect(r.log.join('\n')).to.include('not dumpable');
+    });
+
+    it('EPERM for a kernel thread', function () {
+      const kt = findKernelThread();
+      if (kt === null) this.skip(); // no kernel thread visible (pid namespace)
+      const r = chkpt(['--pid', String(kt), '--scope', 'proc', '--pipe']);
+      expect(r.errno).to.equal(EPERM);
+      expect(r.log.join('\n')).to.include('kernel thread');
+    });
+
+    it('EINVAL at REAP for an unsupported dump format', async function () {
+      const c = await startCounter({preload: STUB});
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe', '--format', '1']);
+      expect(r.errno).to.equal(EINVAL);
+      expect(r.log.join('\n')).to.include('unsupported dump format 1');
+    });
+
+    it('without ASYNC_ERR a bad scope fails in the ioctl itself', function () {
+      const r = chkpt(['--scope', '9', '--pipe', '--no-async']);
+      expect(r.errno).to.equal(EINVAL);
+      expect(r.log).to.deep.equal([]);
+    });
+  });
+
+  describe('knobs', function () {
+    it('cr_secs only logs "timeout detected"', async function () {
+      const c = await startCounter({preload: STUB});
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe', '--secs', '1'],
+        {CR_TESTKERNEL_RATE: '100000', CR_TESTKERNEL_IMAGE_SIZE: '150000'});
+      expect(r.errno, r.out).to.equal(0);
+      expect(r.log).to.deep.equal(['timeout detected']);
+      expect(r.ms).to.be.at.least(1400);
+    });
+
+    it('CR_TESTKERNEL_RATE paces the dump and CR_TESTKERNEL_IMAGE_SIZE sizes PAGES', async function () {
+      const c = await startCounter({preload: STUB});
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe'],
+        {CR_TESTKERNEL_RATE: '400000', CR_TESTKERNEL_IMAGE_SIZE: '200000'});
+      expect(r.errno).to.equal(0);
+      const bytes = Number(/^bytes (\d+)$/m.exec(r.out)![1]);
+      expect(bytes).to.be.greaterThan(200000);
+      expect(r.ms).to.be.at.least(Math.floor((bytes / 400000) * 1000) - 100);
+    });
+
+    it('CR_TESTKERNEL_FAIL=tempfail: CR_ETEMPFAIL, the target keeps running', async function () {
+      const c = await startCounter({preload: STUB});
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe', '--signal', '9'], {CR_TESTKERNEL_FAIL: 'tempfail'});
+      expect(r.errno).to.equal(CR_ETEMPFAIL);
+      await sleep(100);
+      expect(procState(c.pids[0])).to.be.oneOf(['S', 'R']);
+    });
+
+    it('CR_TESTKERNEL_FAIL=permfail: CR_EPERMFAIL, the targets are killed', async function () {
+      const c = await startCounter({preload: STUB});
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe'], {CR_TESTKERNEL_FAIL: 'permfail'});
+      expect(r.errno).to.equal(CR_EPERMFAIL);
+      expect((await c.exit).signal).to.equal('SIGKILL');
+    });
+
+    it('CR_TESTKERNEL_FAIL=write:28: ENOSPC after a partial file', async function () {
+      const c = await startCounter({preload: STUB});
+      const file = path.join(tmp, 'enospc.ctx');
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--file', file],
+        {CR_TESTKERNEL_FAIL: 'write:28', CR_TESTKERNEL_RATE: '100000'});
+      expect(r.errno).to.equal(ENOSPC);
+      const buf = fs.readFileSync(file);
+      expect(buf.length).to.equal(5000);
+      expect(buf.subarray(buf.length - 12).equals(TRAILER)).to.equal(false);
+    });
+
+    it('CR_TESTKERNEL_ACK_MS bounds the wait for the ack (then CR_ENOSUPPORT)', async function () {
+      // This stub writes its acks into another directory: the kernel never sees them.
+      const c = await startCounter({preload: STUB, dir: path.join(tmp, 'elsewhere')});
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--pipe'], {CR_TESTKERNEL_ACK_MS: '300'});
+      expect(r.errno).to.equal(CR_ENOSUPPORT);
+      expect(r.ms).to.be.at.least(280);
+      expect(r.log).to.deep.equal([`pid ${c.pids[0]} did not answer the checkpoint signal within 300 ms`]);
+      expect(fs.existsSync(path.join(tkDir, `busy.${c.pids[0]}`)), 'lock released').to.equal(false);
+    });
+  });
+});

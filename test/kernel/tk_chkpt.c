@@ -1,0 +1,357 @@
+/*
+ * tk_chkpt.c - CR_OP_CHKPT_REQ.
+ *
+ * In the ioctl: the cheap checks (argument, scope, signal, destination fd),
+ * then a worker thread is started. The worker runs the steps in order:
+ * targets and their checks (tk_targets.c), busy locks, trigger and acks
+ * (tk_handshake.c), the dump (tk_dump.c) and the signals after the
+ * checkpoint (here). Errors found on the worker are returned by REAP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tk_internal.h"
+#include "tk_chkpt.h"
+
+#define TK_DEFAULT_DIR "/tmp/cr-testkernel"
+
+static void tk_chkpt_destroy(void *priv)
+{
+	struct tk_chkpt *ck = priv;
+	size_t i;
+
+	if (ck == NULL)
+		return;
+	if (ck->dest_fd >= 0)
+		tk_real_close(ck->dest_fd);
+	for (i = 0; i < ck->nt; i++)
+		free(ck->t[i].blob);
+	free(ck->t);
+	free(ck);
+}
+
+/* ---- synchronous validation (inside the ioctl) ---- */
+
+static int tk_valid_signal(int s)
+{
+	return (s >= 0 && s <= 64) || (s < 0 && -s <= 64);
+}
+
+static int tk_check_dest(struct tk_req *req, struct tk_chkpt *ck)
+{
+	int fd = ck->args.cr_fd, fl;
+	struct stat sb;
+
+	if (fd == CR_DEST_CWD) {
+		ck->dest_fd = tk_real_open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+		if (ck->dest_fd < 0) {
+			int err = errno;
+
+			tk_req_log(req, "cannot open the current directory: %s", strerror(err));
+			return err;
+		}
+		ck->dest_is_dir = 1;
+		return 0;
+	}
+	fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+	if (fl < 0 || fstat(fd, &sb) != 0) {
+		tk_req_log(req, "cr_chkpt_req: invalid destination fd %d", fd);
+		return EINVAL;
+	}
+	if (tk_is_ctrl_fd(fd)) {
+		tk_req_log(req, "cr_chkpt_req: destination fd %d is a checkpoint control file", fd);
+		return EINVAL;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		ck->dest_is_dir = 1;
+	} else {
+		if ((fl & O_ACCMODE) == O_RDONLY || (fl & O_PATH)) {
+			tk_req_log(req, "cr_chkpt_req: destination fd %d is not open for writing", fd);
+			return EBADF;
+		}
+		if (S_ISREG(sb.st_mode) && sb.st_nlink > 1) {
+			tk_req_log(req, "destination has %lu hard links", (unsigned long)sb.st_nlink);
+			return EMLINK;
+		}
+		if (!S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode) && !S_ISSOCK(sb.st_mode)) {
+			tk_req_log(req, "cr_chkpt_req: destination fd %d has an unsupported file type", fd);
+			return EINVAL;
+		}
+	}
+	/* Our own reference, sharing the file offset, like the kernel's fget. */
+	ck->dest_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	return ck->dest_fd < 0 ? errno : 0;
+}
+
+static int tk_validate(struct tk_req *req, struct tk_chkpt *ck)
+{
+	const struct cr_chkpt_args *a = &ck->args;
+
+	if ((unsigned int)a->cr_scope > CR_SCOPE_TREE) {
+		tk_req_log(req, "cr_chkpt_req: invalid scope %d", (int)a->cr_scope);
+		return EINVAL;
+	}
+	if (!tk_valid_signal(a->signal)) {
+		tk_req_log(req, "cr_chkpt_req: invalid signal %d", a->signal);
+		return EINVAL;
+	}
+	return tk_check_dest(req, ck);
+}
+
+static void tk_read_knobs(struct tk_chkpt *ck)
+{
+	const char *fail = tk_env_str("CR_TESTKERNEL_FAIL", "");
+	static unsigned int counter;
+	unsigned int c = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+
+	snprintf(ck->dir, sizeof(ck->dir), "%s", tk_env_str("CR_TESTKERNEL_DIR", TK_DEFAULT_DIR));
+	ck->ack_ms = tk_env_u64("CR_TESTKERNEL_ACK_MS", 5000);
+	ck->image_size = tk_env_u64("CR_TESTKERNEL_IMAGE_SIZE", 65536);
+	ck->rate = tk_env_u64("CR_TESTKERNEL_RATE", 0);
+	if (strncmp(fail, "tempfail", 8) == 0) {
+		ck->fail_kind = TK_FAIL_TEMP;
+		ck->fail_code = fail[8] == ':' ? atoi(fail + 9) : CR_ETEMPFAIL;
+	} else if (strncmp(fail, "permfail", 8) == 0) {
+		ck->fail_kind = TK_FAIL_PERM;
+		ck->fail_code = fail[8] == ':' ? atoi(fail + 9) : CR_EPERMFAIL;
+	} else if (strncmp(fail, "write:", 6) == 0) {
+		ck->fail_kind = TK_FAIL_WRITE;
+		ck->fail_code = atoi(fail + 6);
+	}
+	if (ck->fail_kind != TK_FAIL_NONE && ck->fail_code <= 0)
+		ck->fail_kind = TK_FAIL_NONE;
+	/* Unique with the busy locks: no two live requests share a target. */
+	ck->token = ((unsigned int)(ck->requester & 0x7fff) << 16) | (c & 0xffff);
+}
+
+static void tk_read_requester(struct tk_chkpt *ck)
+{
+	struct tk_pstatus self;
+
+	ck->requester = getpid();
+	ck->req_pgrp = getpgrp();
+	ck->req_sid = getsid(0);
+	ck->req_euid = geteuid();
+	ck->req_cap_kill = tk_proc_self_status(&self) == 0 && ((self.capeff >> 5) & 1);
+}
+
+static void *tk_chkpt_worker(void *arg);
+
+static int tk_start_worker(struct tk_req *req)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+	int err;
+
+	if ((err = pthread_attr_init(&attr)) != 0)
+		return err;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* The worker blocks every signal: the process's handlers stay its own. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_mutex_lock(&tk_mu);
+	req->refs++;
+	req->has_worker = 1;
+	pthread_mutex_unlock(&tk_mu);
+	err = pthread_create(&th, &attr, tk_chkpt_worker, req);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err != 0) {
+		pthread_mutex_lock(&tk_mu);
+		req->has_worker = 0;
+		tk_req_put_locked(req);
+		pthread_mutex_unlock(&tk_mu);
+	}
+	return err;
+}
+
+int tk_chkpt_request(int fd, const struct cr_chkpt_args *uargs)
+{
+	struct tk_chkpt *ck;
+	struct tk_req *req;
+	int err;
+
+	if (uargs == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	ck = calloc(1, sizeof(*ck));
+	if (ck == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	ck->args = *uargs;
+	ck->dest_fd = -1;
+	req = tk_req_new(TK_REQ_CHKPT, ck, tk_chkpt_destroy);
+	if (req == NULL) {
+		free(ck);
+		errno = ENOMEM;
+		return -1;
+	}
+	err = tk_slot_attach(fd, req);
+	if (err == 0) {
+		err = tk_validate(req, ck);
+		if (err == 0) {
+			tk_read_requester(ck);
+			tk_read_knobs(ck);
+			if (ck->args.cr_secs != 0)
+				req->deadline_ns = tk_now_ns() + (int64_t)ck->args.cr_secs * 1000000000;
+			err = tk_start_worker(req);
+		}
+		if (err != 0 && (ck->args.flags & CR_CHKPT_ASYNC_ERR)) {
+			tk_req_complete(req, err);  /* REAP returns it, LOG explains it */
+			err = 0;
+		} else if (err != 0) {
+			tk_slot_detach(fd, req);
+		}
+	}
+	pthread_mutex_lock(&tk_mu);
+	tk_req_put_locked(req);  /* the caller's reference */
+	pthread_mutex_unlock(&tk_mu);
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- after the handshake ---- */
+
+static int tk_apply_fail_knob(struct tk_req *req, struct tk_chkpt *ck)
+{
+	size_t i;
+
+	if (ck->fail_kind == TK_FAIL_TEMP) {
+		tk_req_log(req, "checkpoint cancelled by the application (CR_TESTKERNEL_FAIL)");
+		return ck->fail_code;
+	}
+	if (ck->fail_kind != TK_FAIL_PERM)
+		return 0;
+	tk_req_log(req, "checkpoint failed permanently (CR_TESTKERNEL_FAIL): killing the targets");
+	for (i = 0; i < ck->nt; i++) {
+		if (ck->t[i].excluded)
+			continue;
+		if (kill(ck->t[i].pid, SIGKILL) == 0)
+			ck->t[i].continued = 0;
+	}
+	return ck->fail_code;
+}
+
+struct tk_early_ctx {
+	struct tk_chkpt *ck;
+	struct tk_dump_proc *procs;
+};
+
+static void tk_early_signal(void *ctx, size_t index)
+{
+	struct tk_early_ctx *ec = ctx;
+
+	/* A negative signal goes right after that process's dump. */
+	if (ec->ck->args.signal < 0 && kill(ec->procs[index].pid, -ec->ck->args.signal) != 0)
+		errno = 0;  /* it exited: nothing to do */
+}
+
+static int tk_dump_all(struct tk_req *req, struct tk_chkpt *ck)
+{
+	struct tk_dump_proc *procs = calloc(ck->nt ? ck->nt : 1, sizeof(*procs));
+	struct tk_early_ctx ec = { .ck = ck, .procs = procs };
+	struct tk_dump_opts o = {
+		.dest_fd = ck->dest_fd,
+		.dest_is_dir = ck->dest_is_dir,
+		.scope = ck->args.cr_scope,
+		.flags = ck->args.flags & CR_CHKPT_DUMP_ALL,
+		.image_size = ck->image_size,
+		.rate = ck->rate,
+		.fail_write = ck->fail_kind == TK_FAIL_WRITE ? ck->fail_code : 0,
+		.after_proc = tk_early_signal,
+		.ctx = &ec,
+	};
+	size_t i, n = 0;
+	int err;
+
+	if (procs == NULL)
+		return ENOMEM;
+	for (i = 0; i < ck->nt; i++) {
+		if (ck->t[i].excluded)
+			continue;
+		procs[n].pid = ck->t[i].pid;
+		procs[n].blob = ck->t[i].blob;
+		procs[n].blob_len = ck->t[i].blob_len;
+		n++;
+	}
+	err = tk_dump(req, &o, procs, n);
+	if (err == 0) {
+		/* Then, per process: the positive signal, else SIGSTOP if it was stopped. */
+		for (i = 0; i < n; i++) {
+			struct tk_target *t = tk_find(ck, procs[i].pid);
+			int sig = ck->args.signal > 0 ? ck->args.signal : (t->continued ? SIGSTOP : 0);
+
+			if (!procs[i].dumped)
+				continue;
+			if (sig != 0 && kill(t->pid, sig) != 0)
+				errno = 0;  /* exited meanwhile */
+			t->continued = 0;
+		}
+	}
+	free(procs);
+	return err;
+}
+
+static int tk_chkpt_run(struct tk_req *req, struct tk_chkpt *ck)
+{
+	int err = tk_build_targets(req, ck);
+
+	if (err == 0)
+		err = tk_lock_targets(req, ck);
+	if (err == 0)
+		err = tk_check_support(req, ck);
+	if (err == 0)
+		err = tk_trigger(req, ck);
+	if (err == 0)
+		err = tk_collect(req, ck);
+	if (err == 0 && tk_count_left(ck) == 0) {
+		tk_req_log(req, "no processes checkpointed");
+		err = ESRCH;
+	}
+	if (err == 0)
+		err = tk_apply_fail_knob(req, ck);
+	if (err == 0 && ck->args.dump_format != cr_format_vmadump) {
+		tk_req_log(req, "unsupported dump format %d", (int)ck->args.dump_format);
+		err = EINVAL;
+	}
+	if (err == 0)
+		err = tk_dump_all(req, ck);
+	return err;
+}
+
+/* Undo what we did to the targets and release the locks. */
+static void tk_chkpt_cleanup(struct tk_chkpt *ck)
+{
+	size_t i;
+
+	for (i = 0; i < ck->nt; i++) {
+		if (ck->t[i].continued && kill(ck->t[i].pid, SIGSTOP) != 0)
+			errno = 0;  /* exited meanwhile */
+		ck->t[i].continued = 0;
+	}
+	tk_unlock_targets(ck);
+}
+
+static void *tk_chkpt_worker(void *arg)
+{
+	struct tk_req *req = arg;
+	struct tk_chkpt *ck = req->priv;
+	int err = tk_chkpt_run(req, ck);
+
+	tk_chkpt_cleanup(ck);
+	tk_req_complete(req, err == ECANCELED ? EINTR : err);
+	tk_req_finish(req);
+	return NULL;
+}

@@ -1,0 +1,610 @@
+/*
+ * tk_ctrl.c - interposition of open/close/ioctl and the emulated fd table.
+ *
+ * Only the exact path /proc/checkpoint/ctrl is emulated. Opening it returns a
+ * real eventfd, recorded in the table; the eventfd becomes readable when the
+ * fd's request completes. Every other call goes to the real libc function.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "tk_internal.h"
+
+/* ---- the real functions ---- */
+
+typedef int (*tk_open_fn)(const char *, int, ...);
+typedef int (*tk_openat_fn)(int, const char *, int, ...);
+typedef int (*tk_open2_fn)(const char *, int);
+typedef int (*tk_openat2_fn)(int, const char *, int);
+typedef int (*tk_close_fn)(int);
+typedef int (*tk_ioctl_fn)(int, unsigned long, ...);
+typedef int (*tk_poll_fn)(struct pollfd *, nfds_t, int);
+typedef int (*tk_ppoll_fn)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
+typedef int (*tk_select_fn)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
+
+static struct {
+	tk_open_fn open, open64;
+	tk_openat_fn openat, openat64;
+	tk_open2_fn open_2, open64_2;
+	tk_openat2_fn openat_2, openat64_2;
+	tk_close_fn close;
+	tk_ioctl_fn ioctl;
+	tk_poll_fn poll;
+	tk_ppoll_fn ppoll;
+	tk_select_fn select;
+} tk_real;
+
+#define TK_RESOLVE1(field, name) \
+	if (__atomic_load_n(&tk_real.field, __ATOMIC_ACQUIRE) == NULL) \
+		__atomic_store_n(&tk_real.field, (__typeof__(tk_real.field))dlsym(RTLD_NEXT, name), \
+				 __ATOMIC_RELEASE)
+
+static void tk_resolve(void)
+{
+	TK_RESOLVE1(open, "open");
+	TK_RESOLVE1(open64, "open64");
+	TK_RESOLVE1(openat, "openat");
+	TK_RESOLVE1(openat64, "openat64");
+	TK_RESOLVE1(open_2, "__open_2");
+	TK_RESOLVE1(open64_2, "__open64_2");
+	TK_RESOLVE1(openat_2, "__openat_2");
+	TK_RESOLVE1(openat64_2, "__openat64_2");
+	TK_RESOLVE1(close, "close");
+	TK_RESOLVE1(ioctl, "ioctl");
+	TK_RESOLVE1(poll, "poll");
+	TK_RESOLVE1(ppoll, "ppoll");
+	TK_RESOLVE1(select, "select");
+}
+
+/* The real function, resolved on first use if the constructor has not run yet. */
+#define REAL(field) \
+	(__atomic_load_n(&tk_real.field, __ATOMIC_ACQUIRE) != NULL \
+		 ? tk_real.field : (tk_resolve(), tk_real.field))
+
+#define TK_NOSYS(field) \
+	do { \
+		if (REAL(field) == NULL) { \
+			errno = ENOSYS; \
+			return -1; \
+		} \
+	} while (0)
+
+int tk_real_open(const char *path, int flags, mode_t mode)
+{
+	TK_NOSYS(open);
+	return REAL(open)(path, flags, mode);
+}
+
+int tk_real_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	TK_NOSYS(openat);
+	return REAL(openat)(dirfd, path, flags, mode);
+}
+
+int tk_real_close(int fd)
+{
+	TK_NOSYS(close);
+	return REAL(close)(fd);
+}
+
+int tk_real_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts, const sigset_t *mask)
+{
+	TK_NOSYS(ppoll);
+	return REAL(ppoll)(fds, n, ts, mask);
+}
+
+int tk_real_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	TK_NOSYS(poll);
+	return REAL(poll)(fds, n, timeout);
+}
+
+int tk_real_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
+{
+	TK_NOSYS(select);
+	return REAL(select)(n, r, w, e, tv);
+}
+
+/* ---- the fd table ---- */
+
+struct tk_slot {
+	unsigned char used;  /* fd is an emulated ctrl fd */
+	struct tk_req *req;  /* its unreaped request, or NULL */
+};
+
+static struct tk_slot *tk_slots;  /* indexed by fd (tk_mu) */
+static size_t tk_nslots;
+static int tk_nctrl;              /* used slots (atomic reads without tk_mu) */
+
+int tk_any_ctrl(void)
+{
+	return __atomic_load_n(&tk_nctrl, __ATOMIC_ACQUIRE) != 0;
+}
+
+static struct tk_slot *tk_slot_locked(int fd)
+{
+	if (fd < 0 || (size_t)fd >= tk_nslots || !tk_slots[fd].used)
+		return NULL;
+	return &tk_slots[fd];
+}
+
+static int tk_slots_grow_locked(int fd)
+{
+	size_t n = tk_nslots ? tk_nslots : 64;
+	struct tk_slot *ns;
+
+	if ((size_t)fd < tk_nslots)
+		return 0;
+	while (n <= (size_t)fd)
+		n *= 2;
+	ns = realloc(tk_slots, n * sizeof(*ns));
+	if (ns == NULL)
+		return ENOMEM;
+	memset(ns + tk_nslots, 0, (n - tk_nslots) * sizeof(*ns));
+	tk_slots = ns;
+	tk_nslots = n;
+	return 0;
+}
+
+static void tk_drain_eventfd(int fd)
+{
+	uint64_t v;
+
+	/* Non-blocking: EAGAIN just means it was not signalled. */
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		errno = 0;
+}
+
+static void tk_wake_eventfd(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0)
+		errno = 0;  /* a pending wake-up is already there */
+}
+
+/* Remove fd from the table; returns its request (still referenced) or NULL. */
+static struct tk_req *tk_slot_remove_locked(int fd)
+{
+	struct tk_slot *s = tk_slot_locked(fd);
+	struct tk_req *req;
+
+	if (s == NULL)
+		return NULL;
+	req = s->req;
+	s->req = NULL;
+	s->used = 0;
+	__atomic_sub_fetch(&tk_nctrl, 1, __ATOMIC_RELEASE);
+	if (req != NULL) {
+		__atomic_store_n(&req->cancel, 1, __ATOMIC_RELEASE);
+		req->fd = -1;
+	}
+	return req;
+}
+
+/* A real open returned fd: an entry for it is stale (closed behind our back). */
+static void tk_forget_stale(int fd)
+{
+	struct tk_req *req;
+
+	if (fd < 0 || !tk_any_ctrl())
+		return;
+	pthread_mutex_lock(&tk_mu);
+	req = tk_slot_remove_locked(fd);
+	if (req != NULL)
+		tk_req_put_locked(req);
+	pthread_mutex_unlock(&tk_mu);
+}
+
+int tk_slot_attach(int fd, struct tk_req *req)
+{
+	struct tk_slot *s;
+	int err = 0;
+
+	pthread_mutex_lock(&tk_mu);
+	s = tk_slot_locked(fd);
+	if (s == NULL) {
+		err = EBADF;  /* closed concurrently */
+	} else if (s->req != NULL) {
+		err = EAGAIN;
+	} else {
+		s->req = req;
+		req->fd = fd;
+		req->refs++;
+	}
+	pthread_mutex_unlock(&tk_mu);
+	return err;
+}
+
+void tk_slot_detach(int fd, struct tk_req *req)
+{
+	struct tk_slot *s;
+
+	pthread_mutex_lock(&tk_mu);
+	s = tk_slot_locked(fd);
+	if (s != NULL && s->req == req) {
+		s->req = NULL;
+		req->fd = -1;
+		tk_drain_eventfd(fd);
+		tk_req_put_locked(req);
+	}
+	pthread_mutex_unlock(&tk_mu);
+}
+
+enum tk_pstate tk_slot_pstate_locked(int fd)
+{
+	struct tk_slot *s = tk_slot_locked(fd);
+
+	if (s == NULL)
+		return TK_PS_NOT_CTRL;
+	if (s->req == NULL)
+		return TK_PS_NOREQ;
+	return s->req->done ? TK_PS_DONE : TK_PS_PENDING;
+}
+
+int tk_is_ctrl_fd(int fd)
+{
+	int r;
+
+	if (!tk_any_ctrl())
+		return 0;
+	pthread_mutex_lock(&tk_mu);
+	r = tk_slot_locked(fd) != NULL;
+	pthread_mutex_unlock(&tk_mu);
+	return r;
+}
+
+/* ---- open / close ---- */
+
+static int tk_is_ctrl_path(const char *path)
+{
+	return path != NULL && strcmp(path, CR_CTRL_FILE) == 0;
+}
+
+static int tk_ctrl_open(int flags)
+{
+	struct tk_req *stale;
+	int efd, err;
+
+	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (flags & O_DIRECTORY) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	efd = eventfd(0, EFD_NONBLOCK | ((flags & O_CLOEXEC) ? EFD_CLOEXEC : 0));
+	if (efd < 0)
+		return -1;
+	pthread_mutex_lock(&tk_mu);
+	err = tk_slots_grow_locked(efd);
+	if (err != 0) {
+		pthread_mutex_unlock(&tk_mu);
+		tk_real_close(efd);
+		errno = err;
+		return -1;
+	}
+	stale = tk_slot_remove_locked(efd);
+	if (stale != NULL)
+		tk_req_put_locked(stale);
+	tk_slots[efd].used = 1;
+	tk_slots[efd].req = NULL;
+	__atomic_add_fetch(&tk_nctrl, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&tk_mu);
+	return efd;
+}
+
+static mode_t tk_open_mode(int flags, va_list ap)
+{
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
+		return (mode_t)va_arg(ap, unsigned int);
+	return 0;
+}
+
+#define TK_OPEN_BODY(field, ...) \
+	do { \
+		int fd_; \
+		TK_NOSYS(field); \
+		fd_ = REAL(field)(__VA_ARGS__); \
+		if (fd_ >= 0) { \
+			int e_ = errno; \
+			tk_forget_stale(fd_); \
+			errno = e_; \
+		} \
+		return fd_; \
+	} while (0)
+
+TK_EXPORT int open(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = tk_open_mode(flags, ap);
+	va_end(ap);
+	if (tk_is_ctrl_path(path))
+		return tk_ctrl_open(flags);
+	TK_OPEN_BODY(open, path, flags, mode);
+}
+
+TK_EXPORT int open64(const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = tk_open_mode(flags, ap);
+	va_end(ap);
+	if (tk_is_ctrl_path(path))
+		return tk_ctrl_open(flags);
+	TK_OPEN_BODY(open64, path, flags, mode);
+}
+
+TK_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = tk_open_mode(flags, ap);
+	va_end(ap);
+	if (tk_is_ctrl_path(path))
+		return tk_ctrl_open(flags);
+	TK_OPEN_BODY(openat, dirfd, path, flags, mode);
+}
+
+TK_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = tk_open_mode(flags, ap);
+	va_end(ap);
+	if (tk_is_ctrl_path(path))
+		return tk_ctrl_open(flags);
+	TK_OPEN_BODY(openat64, dirfd, path, flags, mode);
+}
+
+TK_EXPORT int __open_2(const char *path, int flags)
+{
+	if (tk_is_ctrl_path(path))
+		return tk_ctrl_open(flags);
+	TK_OPEN_BODY(open_2, path, flags);
+}
+
+TK_EXPORT int __open64_2(const char *path, int flags)
+{
+	if (tk_is_ctrl_path(path))
+		return tk_ctrl_open(flags);
+	TK_OPEN_BODY(open64_2, path, flags);
+}
+
+TK_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	if (tk_is_ctrl_path(path))
+		return tk_ctrl_open(flags);
+	TK_OPEN_BODY(openat_2, dirfd, path, flags);
+}
+
+TK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	if (tk_is_ctrl_path(path))
+		return tk_ctrl_open(flags);
+	TK_OPEN_BODY(openat64_2, dirfd, path, flags);
+}
+
+/* How long close() waits for a cancelled worker to undo what it did. */
+#define TK_CLOSE_WAIT_SEC 3
+
+static void tk_ctrl_close(int fd)
+{
+	struct tk_req *req;
+
+	pthread_mutex_lock(&tk_mu);
+	req = tk_slot_remove_locked(fd);
+	if (req != NULL) {
+		/* Wake any poll() still waiting on this eventfd. */
+		tk_wake_eventfd(fd);
+		if (req->has_worker && !req->finished) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += TK_CLOSE_WAIT_SEC;
+			while (!req->finished) {
+				if (pthread_cond_timedwait(&tk_cv, &tk_mu, &until) == ETIMEDOUT)
+					break;  /* e.g. blocked writing a FIFO: it finishes alone */
+			}
+		}
+		tk_req_put_locked(req);
+	}
+	pthread_mutex_unlock(&tk_mu);
+}
+
+TK_EXPORT int close(int fd)
+{
+	TK_NOSYS(close);
+	if (tk_any_ctrl())
+		tk_ctrl_close(fd);
+	return REAL(close)(fd);
+}
+
+/* ---- ioctl ---- */
+
+static int tk_fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+static int tk_op_version(unsigned long arg)
+{
+	uint64_t kv = tk_env_u64("CR_TESTKERNEL_VERSION", CR_MODULE_VERSION);
+	unsigned long kmaj = (kv >> 16) & 0xffff, kmin = kv & 0xffff;
+	unsigned long umaj = (arg >> 16) & 0xffff, umin = arg & 0xffff;
+	int ok;
+
+	if ((arg >> 32) != 0)
+		return tk_fail(CR_EVERSION);
+	ok = umaj == kmaj && (kmaj == 0 ? umin == kmin : umin <= kmin);
+	/* The real module logs the refusal to the kernel log: we stay silent. */
+	return ok ? 0 : tk_fail(CR_EVERSION);
+}
+
+static int tk_op_reap(int fd, enum tk_req_kind kind)
+{
+	struct tk_slot *s;
+	struct tk_req *req;
+	int res;
+
+	pthread_mutex_lock(&tk_mu);
+	s = tk_slot_locked(fd);
+	req = s != NULL ? s->req : NULL;
+	if (req == NULL || req->kind != kind) {
+		pthread_mutex_unlock(&tk_mu);
+		return tk_fail(EINVAL);
+	}
+	if (!req->done) {
+		pthread_mutex_unlock(&tk_mu);
+		return tk_fail(EAGAIN);
+	}
+	s->req = NULL;
+	req->fd = -1;
+	tk_drain_eventfd(fd);
+	res = req->result;
+	tk_req_put_locked(req);
+	pthread_mutex_unlock(&tk_mu);
+	return res != 0 ? tk_fail(res) : 0;
+}
+
+static int tk_op_log(int fd, enum tk_req_kind kind, struct cr_log_args *la)
+{
+	struct tk_slot *s;
+	struct tk_req *req;
+	size_t need, n;
+
+	pthread_mutex_lock(&tk_mu);
+	s = tk_slot_locked(fd);
+	req = s != NULL ? s->req : NULL;
+	if (req == NULL || req->kind != kind) {
+		pthread_mutex_unlock(&tk_mu);
+		return tk_fail(EINVAL);
+	}
+	if (la == NULL || (la->len > 0 && la->buf == NULL)) {
+		pthread_mutex_unlock(&tk_mu);
+		return tk_fail(EFAULT);
+	}
+	need = req->log_len != 0 ? req->log_len + 1 : 0;
+	if (la->len > 0) {
+		n = req->log_len < la->len - 1 ? req->log_len : la->len - 1;
+		if (n > 0)
+			memcpy(la->buf, req->log, n);
+		la->buf[n] = '\0';
+	}
+	pthread_mutex_unlock(&tk_mu);
+	return (int)need;
+}
+
+static int tk_ctrl_ioctl(int fd, unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case CR_OP_VERSION:
+		return tk_op_version(arg);
+	case CR_OP_CHKPT_REQ:
+		return tk_chkpt_request(fd, (const struct cr_chkpt_args *)arg);
+	case CR_OP_CHKPT_REAP:
+		return tk_op_reap(fd, TK_REQ_CHKPT);
+	case CR_OP_CHKPT_LOG:
+		return tk_op_log(fd, TK_REQ_CHKPT, (struct cr_log_args *)arg);
+	case CR_OP_RSTRT_REQ:
+	case CR_OP_RSTRT_PROCS:
+	case CR_OP_RSTRT_CHILD:
+	case CR_OP_RSTRT_REAP:
+	case CR_OP_RSTRT_LOG:
+		return tk_rstrt_ioctl(fd, cmd, arg);
+	case CR_OP_HAND_CHKPT:
+	case CR_OP_HAND_ABORT:
+	case CR_OP_HAND_PHASE1:
+	case CR_OP_HAND_SUSP:
+	case CR_OP_HAND_PHASE2:
+	case CR_OP_HAND_DONE:
+	case CR_OP_HAND_SRC:
+	case CR_OP_HAND_CHKPT_INFO:
+	case CR_OP_CHKPT_FWD:
+		/*
+		 * Only valid inside a checkpoint. The stub answers the trigger
+		 * with an ack file instead, so no caller is ever inside one.
+		 */
+		return tk_fail(ESRCH);
+	default:
+		return tk_fail(ENOTTY);
+	}
+}
+
+TK_EXPORT int ioctl(int fd, unsigned long request, ...)
+{
+	unsigned long arg;
+	va_list ap;
+
+	va_start(ap, request);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (tk_is_ctrl_fd(fd))
+		return tk_ctrl_ioctl(fd, (unsigned int)request, arg);
+	TK_NOSYS(ioctl);
+	return REAL(ioctl)(fd, request, arg);
+}
+
+/* ---- fork ---- */
+
+static void tk_atfork_prepare(void)
+{
+	pthread_mutex_lock(&tk_mu);
+}
+
+static void tk_atfork_parent(void)
+{
+	pthread_mutex_unlock(&tk_mu);
+}
+
+/*
+ * The child gets its own table: same emulated fd numbers, each on a fresh
+ * eventfd, none holding a request (the workers stayed in the parent).
+ */
+static void tk_atfork_child(void)
+{
+	size_t fd;
+
+	for (fd = 0; fd < tk_nslots; fd++) {
+		int fdflags, nfd;
+
+		if (!tk_slots[fd].used)
+			continue;
+		tk_slots[fd].req = NULL;
+		fdflags = fcntl((int)fd, F_GETFD);
+		nfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (nfd < 0 || fdflags < 0)
+			continue;
+		if (dup3(nfd, (int)fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
+			errno = 0;
+		tk_real_close(nfd);
+	}
+	tk_req_forget_all_locked();
+	pthread_mutex_unlock(&tk_mu);
+}
+
+__attribute__((constructor)) static void tk_init(void)
+{
+	/* Cheap on purpose: symbol lookups and the fork handlers only. */
+	tk_resolve();
+	if (pthread_atfork(tk_atfork_prepare, tk_atfork_parent, tk_atfork_child) != 0)
+		errno = 0;
+}
