@@ -3,5 +3,6 @@ export {blcrInfo, type BlcrInfo} from './engines/blcr/info.js';
 export {runCheckpoint, type CheckpointResult} from './pipeline/checkpoint.js';
 export type {OutputMode} from './pipeline/renderer.js';
 export {checkpointOptionsFromFlags} from './cli/checkpoint-flags.js';
+export {runProgram} from './engines/blcr/run.js';
 export * from './errors/index.js';
 export * from './schema/index.js';
