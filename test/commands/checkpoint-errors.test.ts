@@ -2,23 +2,17 @@
 import {expect} from 'chai';
 import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {CR_BIN, TK_BUILD} from '../helpers/paths.js';
-import {kernelEnv, killAll, runCr, startCounter, TK_DIR} from '../helpers/procs.js';
+import {kernelEnv, scratchDir, runCr, startCounter, TK_DIR} from '../helpers/procs.js';
 
 const isRoot = process.getuid?.() === 0;
 
 describe('cr checkpoint (test kernel): errors and exit codes', function () {
   this.timeout(30_000);
+  const scratch = scratchDir('cr-err-');
   let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-err-'));
-  });
-  afterEach(() => {
-    killAll();
-    fs.rmSync(dir, {recursive: true, force: true});
-  });
+  beforeEach(() => (dir = scratch.path));
 
   it('ESRCH: a pid that does not exist exits 3, "no processes checkpointed", and writes nothing', async () => {
     const r = await runCr(['checkpoint', '999999'], {cwd: dir});

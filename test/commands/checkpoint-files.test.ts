@@ -1,23 +1,17 @@
 // Files never lost: kill -9 mid-dump, --time, replace policies and progress, end to end.
 import {expect} from 'chai';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {walkContext} from '../helpers/context.js';
-import {killAll, runCr, sleep, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
+import {runCr, scratchDir, sleep, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
 
 const slow = {CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(4 << 20)};
 
 describe('cr checkpoint (test kernel): files are never lost', function () {
   this.timeout(40_000);
+  const scratch = scratchDir('cr-files-');
   let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-files-'));
-  });
-  afterEach(() => {
-    killAll();
-    fs.rmSync(dir, {recursive: true, force: true});
-  });
+  beforeEach(() => (dir = scratch.path));
 
   const tempsIn = (d: string) => fs.readdirSync(d).filter((n) => n.endsWith('.cr-tmp'));
 

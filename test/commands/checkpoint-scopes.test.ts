@@ -5,18 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import {readContextHeader} from '../../src/store/index.js';
 import {REC, walkContext} from '../helpers/context.js';
-import {killAll, procState, runCr, startCounter, waitFor} from '../helpers/procs.js';
+import {procState, runCr, scratchDir, startCounter, waitFor} from '../helpers/procs.js';
 
 describe('cr checkpoint (test kernel): scopes, destinations, signals', function () {
   this.timeout(30_000);
+  const scratch = scratchDir('cr-e2e-');
   let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-e2e-'));
-  });
-  afterEach(() => {
-    killAll();
-    fs.rmSync(dir, {recursive: true, force: true});
-  });
+  beforeEach(() => (dir = scratch.path));
 
   const stateOf = (sectionState: Buffer[] | undefined) => (sectionState?.[0] ? sectionState[0].readBigInt64LE(0) : undefined);
 

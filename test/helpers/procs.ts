@@ -133,3 +133,16 @@ export async function waitFor(pred: () => boolean, ms = 5000, what = 'condition'
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A fresh temporary directory per test, removed afterwards together with every program started. */
+export function scratchDir(prefix: string): {readonly path: string} {
+  const state = {path: ''};
+  beforeEach(() => {
+    state.path = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  afterEach(() => {
+    killAll();
+    fs.rmSync(state.path, {recursive: true, force: true});
+  });
+  return state;
+}
