@@ -23,6 +23,9 @@ export interface CheckpointResult {
   log: string[];
 }
 
+/** How often a long dump reports progress as a line of its own. */
+const PROGRESS_LINE_MS = 1000;
+
 interface Ctx {
   engine: BlcrCheckpoint;
   pending?: PendingFile;
@@ -51,9 +54,17 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         title: 'Dump',
         task: async (c, task) => {
           const t0 = performance.now();
+          let lastLine = t0;
           const tick = () => {
             const bytes = c.pending!.bytesWritten();
-            task.title = `Dump: ${formatBytes(bytes)} written (${formatRate(bytes, performance.now() - t0)})`;
+            const now = performance.now();
+            const text = `${formatBytes(bytes)} written (${formatRate(bytes, now - t0)})`;
+            task.title = `Dump: ${text}`;
+            // A line a second for logs off a terminal (the live display redraws the title anyway).
+            if (now - lastLine >= PROGRESS_LINE_MS) {
+              lastLine = now;
+              task.output = text;
+            }
           };
           await c.engine.wait({deadline, timeSec: opts.timeSec, signal, onTick: tick});
           tick();

@@ -68,11 +68,13 @@ describe('cr checkpoint (test kernel): files are never lost', function () {
 
   it('shows progress off a TTY: each step and the bytes dumped so far, on stderr', async () => {
     const prog = await startCounter();
-    const r = await runCr(['checkpoint', '-f', path.join(dir, 'p.ctx'), String(prog.pid)], {env: {CR_TESTKERNEL_RATE: String(1 << 20), CR_TESTKERNEL_IMAGE_SIZE: String(1 << 20)}});
+    const r = await runCr(['checkpoint', '-f', path.join(dir, 'p.ctx'), String(prog.pid)], {env: {CR_TESTKERNEL_RATE: String(1 << 20), CR_TESTKERNEL_IMAGE_SIZE: String(5 << 19)}});
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.equal('');
     for (const step of ['Preflight', 'Request', 'Dump', 'Log', 'Reap', 'Publish']) expect(r.stderr).to.contain(step);
     expect(r.stderr).to.match(/Dump: [\d.]+ (KiB|MiB) written/);
+    const lines = r.stderr.split('\n').filter((l) => /^› [\d.]+ (KiB|MiB) written/.test(l));
+    expect(lines.length, 'a progress line a second during a 2.5 s dump').to.be.within(1, 3);
   });
 
   it('--backup keeps numbered backups, --noclobber refuses (17), --clobber replaces', async () => {
