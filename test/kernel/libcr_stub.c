@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,7 +37,11 @@ TK_STUB_EXPORT int cr_run_link_me;
 #endif
 
 static char tk_dir[1024] = "/tmp/cr-testkernel";
-static char tk_restore[1024];  /* CR_TESTKERNEL_RESTORE, for the restart hook */
+
+/* A restarted program's saved state (CR_TESTKERNEL_RESTORE), until registered. */
+static unsigned char *tk_restore_blob;
+static size_t tk_restore_len;
+static int tk_restore_pending;
 
 static void *volatile tk_state_ptr;
 static volatile size_t tk_state_len;
@@ -151,15 +156,67 @@ out:
 }
 
 /*
- * Restart hook: with CR_TESTKERNEL_RESTORE=<context file>, a restarted
- * program gets its saved state back when it registers it. Restart is not
- * emulated yet, so this does nothing.
+ * Restart hook: a restarted program gets its saved state (read from
+ * CR_TESTKERNEL_RESTORE by the constructor) copied into the memory it
+ * registers first, so it continues where it stopped.
  */
-static void tk_stub_restore_hook(const char *context_file, void *ptr, size_t len)
+static void tk_stub_restore_hook(void *ptr, size_t len)
 {
-	(void)context_file;
-	(void)ptr;
-	(void)len;
+	size_t n = len < tk_restore_len ? len : tk_restore_len;
+
+	if (ptr != NULL && n > 0)
+		memcpy(ptr, tk_restore_blob, n);
+	tk_restore_pending = 0;
+	free(tk_restore_blob);
+	tk_restore_blob = NULL;
+	tk_restore_len = 0;
+}
+
+/*
+ * The restore file written by the test kernel for a restart child:
+ * "TKRS", int32 signal, the STATE blob. Read once and deleted; a negative
+ * (early) signal is raised here, before the program's own code runs.
+ */
+static void tk_stub_load_restore(const char *path)
+{
+	unsigned char *buf = NULL;
+	size_t cap = 0, len = 0;
+	int fd = tk_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+	int32_t sig;
+
+	if (fd < 0)
+		return;
+	for (;;) {
+		long r;
+
+		if (cap - len < 4096) {
+			unsigned char *nb = realloc(buf, cap + 65536);
+
+			if (nb == NULL)
+				break;
+			buf = nb;
+			cap += 65536;
+		}
+		r = syscall(SYS_read, fd, buf + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	tk_sys_close(fd);
+	unlink(path);
+	if (buf == NULL || len < 8 || memcmp(buf, "TKRS", 4) != 0) {
+		free(buf);
+		return;
+	}
+	memcpy(&sig, buf + 4, 4);
+	memmove(buf, buf + 8, len - 8);
+	tk_restore_blob = buf;
+	tk_restore_len = len - 8;
+	tk_restore_pending = 1;
+	if (sig < 0 && sig >= -64)
+		kill(getpid(), -sig);
 }
 
 TK_STUB_EXPORT void cr_testkernel_register_state(void *ptr, size_t len)
@@ -168,9 +225,9 @@ TK_STUB_EXPORT void cr_testkernel_register_state(void *ptr, size_t len)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	tk_state_ptr = ptr;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (tk_restore_pending)
+		tk_stub_restore_hook(ptr, len);
 	tk_state_len = ptr != NULL ? len : 0;
-	if (tk_restore[0] != '\0')
-		tk_stub_restore_hook(tk_restore, ptr, len);
 }
 
 __attribute__((constructor)) static void tk_stub_init(void)
@@ -181,11 +238,21 @@ __attribute__((constructor)) static void tk_stub_init(void)
 
 	if (dir != NULL && dir[0] != '\0' && strlen(dir) < sizeof(tk_dir))
 		memcpy(tk_dir, dir, strlen(dir) + 1);
-	if (restore != NULL && strlen(restore) < sizeof(tk_restore))
-		memcpy(tk_restore, restore, strlen(restore) + 1);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = tk_stub_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigfillset(&sa.sa_mask);
 	sigaction(CR_SIGNUM, &sa, NULL);
+	if (restore != NULL && restore[0] != '\0') {
+		char path[1024];
+
+		if (strlen(restore) < sizeof(path)) {
+			memcpy(path, restore, strlen(restore) + 1);
+			/* Not passed on to the program's own children. */
+			unsetenv("CR_TESTKERNEL_RESTORE");
+			tk_stub_load_restore(path);
+		} else {
+			unsetenv("CR_TESTKERNEL_RESTORE");
+		}
+	}
 }

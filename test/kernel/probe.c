@@ -570,19 +570,467 @@ static void sc_hand_esrch(void)
 	ok();
 }
 
-static void sc_rstrt_enosys(void)
-{
-	static const unsigned long ops[] = {
-		CR_OP_RSTRT_REQ, CR_OP_RSTRT_PROCS, CR_OP_RSTRT_CHILD, CR_OP_RSTRT_REAP, CR_OP_RSTRT_LOG,
-	};
-	int fd = ctrl_open(), err, r;
-	size_t i;
+/* ---- restart ---- */
 
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		r = do_ioctl(fd, ops[i], 0, &err);
-		CHECK(r == -1 && err == ENOSYS, "op %#lx: %d errno %d, want ENOSYS", ops[i], r, err);
+static void usage(void) __attribute__((noreturn));
+
+static int rstrt_req(int fd, int src, int sig, struct cr_rstrt_relocate *rel, unsigned int flags,
+		     int *err)
+{
+	struct cr_rstrt_args a = { .cr_fd = src, .signal = sig, .relocate = rel, .flags = flags };
+
+	return do_ioctl(fd, CR_OP_RSTRT_REQ, (unsigned long)&a, err);
+}
+
+static char *rstrt_log(int fd)
+{
+	struct cr_log_args la = { 0, NULL };
+	int err, n = do_ioctl(fd, CR_OP_RSTRT_LOG, (unsigned long)&la, &err);
+	char *buf;
+
+	CHECK(n >= 0, "RSTRT_LOG size: errno %d", err);
+	buf = calloc(1, (size_t)n + 1);
+	CHECK(buf != NULL, "calloc");
+	if (n > 0) {
+		la.len = (unsigned int)n;
+		la.buf = buf;
+		CHECK(do_ioctl(fd, CR_OP_RSTRT_LOG, (unsigned long)&la, &err) == n, "RSTRT_LOG fill");
+	}
+	return buf;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	CHECK(fd >= 0, "open %s: %s", path, strerror(errno));
+	CHECK(len == 0 || write(fd, data, len) == (ssize_t)len, "write %s", path);
+	close(fd);
+}
+
+/* A context file with the given header ints and then extra bytes. */
+static void write_image(const char *path, int m0, int m1, int version, int arch, const void *tail,
+			size_t tlen)
+{
+	unsigned char buf[256];
+	int32_t h[5] = { m0, m1, version, CR_SCOPE_TREE, arch };
+
+	memcpy(buf, h, sizeof(h));
+	memcpy(buf + sizeof(h), tail, tlen);
+	write_file(path, buf, sizeof(h) + tlen);
+}
+
+static const int32_t trailer[3] = { 0, CR_RSTRT_CLONE_FLAGS, -1 };
+
+static int open_ro(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	CHECK(fd >= 0, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+/* One request on a fresh ctrl fd: the ioctl's errno (0) and REAP's. */
+static void rstrt_expect(const char *path, off_t off, unsigned int flags, int want,
+			 const char *logpart)
+{
+	int fd = ctrl_open(), src = open_ro(path), err, r;
+	struct cr_procs_tbl tbl;
+	char *log;
+
+	CHECK(lseek(src, off, SEEK_SET) == off, "lseek");
+	r = rstrt_req(fd, src, 0, NULL, flags, &err);
+	if (!(flags & CR_RSTRT_ASYNC_ERR) && want != 0 &&
+	    (want == EIO || want == EINVAL || want == CR_EBADARCH) && r == -1) {
+		CHECK(err == want, "%s: ioctl errno %d, want %d", path, err, want);
+		CHECK(wait_done(fd, 0) == POLLERR, "%s: a request is left", path);
+		close(fd);
+		close(src);
+		return;
+	}
+	CHECK(r == 0, "%s: ioctl %d errno %d (want 0, error %d at REAP)", path, r, err, want);
+	CHECK(wait_done(fd, 5000) & POLLIN, "%s: never done", path);
+	CHECK(do_ioctl(fd, CR_OP_RSTRT_PROCS, (unsigned long)&tbl, &err) == 0, "%s: PROCS must be 0",
+	      path);
+	log = rstrt_log(fd);
+	if (logpart != NULL)
+		CHECK(strstr(log, logpart) != NULL, "%s: log lacks '%s': %s", path, logpart, log);
+	r = do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err);
+	if (want == 0)
+		CHECK(r == 0, "%s: REAP %d errno %d, want 0 (%s)", path, r, err, log);
+	else
+		CHECK_ERR(r, err, want, path);
+	free(log);
+	close(fd);
+	close(src);
+}
+
+static void sc_rstrt_header(int argc, char **argv)
+{
+	char p[4096];
+	unsigned char junk[32];
+	int32_t body[3] = { 1, CR_RSTRT_CLONE_FLAGS, -1 };
+	int pass;
+
+	CHECK(argc >= 3, "usage: rstrt-header DIR");
+	memset(junk, 0x5a, sizeof(junk));
+	for (pass = 0; pass < 2; pass++) {
+		unsigned int fl = pass ? CR_RSTRT_ASYNC_ERR : 0;
+
+		snprintf(p, sizeof(p), "%s/h-empty", argv[2]);
+		write_file(p, "", 0);
+		rstrt_expect(p, 0, fl, EIO, pass ? "short read" : NULL);
+		snprintf(p, sizeof(p), "%s/h-short", argv[2]);
+		write_file(p, "C\0\0\0R\0\0\0\x09\0", 10);
+		rstrt_expect(p, 0, fl, EIO, NULL);
+		snprintf(p, sizeof(p), "%s/h-magic", argv[2]);
+		write_image(p, 'C', 'X', 9, 5, trailer, sizeof(trailer));
+		rstrt_expect(p, 0, fl, EINVAL, pass ? "file header has invalid signature" : NULL);
+		snprintf(p, sizeof(p), "%s/h-v7", argv[2]);
+		write_image(p, 'C', 'R', 7, 5, trailer, sizeof(trailer));
+		rstrt_expect(p, 0, fl, EINVAL, pass ? "version 7" : NULL);
+		snprintf(p, sizeof(p), "%s/h-v10", argv[2]);
+		write_image(p, 'C', 'R', 10, 5, trailer, sizeof(trailer));
+		rstrt_expect(p, 0, fl, EINVAL, NULL);
+		snprintf(p, sizeof(p), "%s/h-arch", argv[2]);
+		write_image(p, 'C', 'R', 9, 1, trailer, sizeof(trailer));
+		rstrt_expect(p, 0, fl, CR_EBADARCH, pass ? "architecture 1" : NULL);
+		/* Accepted headers: versions 8 and 9, nothing to restart. */
+		snprintf(p, sizeof(p), "%s/h-v8", argv[2]);
+		write_image(p, 'C', 'R', 8, 5, trailer, sizeof(trailer));
+		rstrt_expect(p, 0, fl, 0, NULL);
+		/* The header is read at the fd's offset. */
+		snprintf(p, sizeof(p), "%s/h-offset", argv[2]);
+		{
+			unsigned char b[64];
+			int32_t h[5] = { 'C', 'R', 9, 0, 5 };
+
+			memcpy(b, junk, 4);
+			memcpy(b + 4, h, 20);
+			memcpy(b + 24, trailer, 12);
+			write_file(p, b, 36);
+		}
+		rstrt_expect(p, 0, fl, EINVAL, NULL);
+		rstrt_expect(p, 4, fl, 0, NULL);
+		/* A truncated body: EIO from REAP, with or without ASYNC_ERR. */
+		snprintf(p, sizeof(p), "%s/h-truncated", argv[2]);
+		write_image(p, 'C', 'R', 9, 5, body, sizeof(body));
+		rstrt_expect(p, 0, fl | CR_RSTRT_ASYNC_ERR, EIO, "short read of the context file");
+		{
+			int fd = ctrl_open(), src = open_ro(p), err;
+
+			CHECK(rstrt_req(fd, src, 0, NULL, fl, &err) == 0,
+			      "truncated body must fail at REAP, not in the ioctl (errno %d)", err);
+			CHECK(wait_done(fd, 5000) & POLLIN, "truncated: never done");
+			CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err), err, EIO, "truncated REAP");
+			close(fd);
+			close(src);
+		}
 	}
 	ok();
+}
+
+static void sc_rstrt_args(int argc, char **argv)
+{
+	char p[4096], dir[4096], *longp, *log;
+	struct cr_rstrt_relocate *rel = calloc(1, CR_RSTRT_RELOCATE_SIZE(20));
+	struct cr_procs_tbl tbl;
+	struct cr_log_args la = { 0, NULL };
+	int fd = ctrl_open(), src, wr, dfd, err, r;
+
+	CHECK(argc >= 3 && rel != NULL, "usage: rstrt-args DIR");
+	snprintf(p, sizeof(p), "%s/a-ok", argv[2]);
+	write_image(p, 'C', 'R', 9, 5, trailer, sizeof(trailer));
+	/* Nothing attached. */
+	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_PROCS, (unsigned long)&tbl, &err), err, EINVAL, "PROCS");
+	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err), err, EINVAL, "REAP");
+	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_LOG, (unsigned long)&la, &err), err, EINVAL, "LOG");
+	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_CHILD, CR_NOARG, &err), err, EINVAL, "CHILD (requester)");
+	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REQ, 0, &err), err, EFAULT, "NULL argument");
+	src = open_ro(p);
+	/* Signal. */
+	CHECK_ERR(rstrt_req(fd, src, 65, NULL, 0, &err), err, EINVAL, "signal 65");
+	CHECK_ERR(rstrt_req(fd, src, -65, NULL, 0, &err), err, EINVAL, "signal -65");
+	CHECK(wait_done(fd, 0) == POLLERR, "no request after a failed ioctl");
+	CHECK(rstrt_req(fd, src, 65, NULL, CR_RSTRT_ASYNC_ERR, &err) == 0, "ASYNC_ERR signal 65");
+	CHECK(wait_done(fd, 1000) & POLLIN, "not done");
+	log = rstrt_log(fd);
+	CHECK(strstr(log, "invalid signal 65") != NULL, "log: %s", log);
+	free(log);
+	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err), err, EINVAL, "REAP signal 65");
+	/* Source fd. */
+	CHECK_ERR(rstrt_req(fd, 1000, 0, NULL, 0, &err), err, EINVAL, "closed source fd");
+	CHECK_ERR(rstrt_req(fd, -1, 0, NULL, 0, &err), err, EINVAL, "source fd -1");
+	CHECK_ERR(rstrt_req(fd, fd, 0, NULL, 0, &err), err, EINVAL, "the ctrl fd as source");
+	wr = open(p, O_WRONLY | O_CLOEXEC);
+	CHECK(wr >= 0, "open O_WRONLY");
+	CHECK_ERR(rstrt_req(fd, wr, 0, NULL, 0, &err), err, EBADF, "write-only source");
+	snprintf(dir, sizeof(dir), "%s", argv[2]);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0, "open dir");
+	CHECK_ERR(rstrt_req(fd, dfd, 0, NULL, 0, &err), err, EISDIR, "directory source");
+	CHECK(rstrt_req(fd, dfd, 0, NULL, CR_RSTRT_ASYNC_ERR, &err) == 0, "ASYNC_ERR directory");
+	CHECK(wait_done(fd, 1000) & POLLIN, "not done");
+	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err), err, EISDIR, "REAP directory");
+	/* Relocations. */
+	rel->count = 17;
+	CHECK_ERR(rstrt_req(fd, src, 0, rel, 0, &err), err, EINVAL, "17 relocations");
+	rel->count = 1;
+	rel->path[0].oldpath = "";
+	rel->path[0].newpath = "/x";
+	CHECK_ERR(rstrt_req(fd, src, 0, rel, 0, &err), err, EINVAL, "empty old path");
+	rel->path[0].oldpath = "/x";
+	rel->path[0].newpath = "";
+	CHECK_ERR(rstrt_req(fd, src, 0, rel, 0, &err), err, EINVAL, "empty new path");
+	rel->path[0].newpath = "relative/y";
+	CHECK_ERR(rstrt_req(fd, src, 0, rel, 0, &err), err, EINVAL, "relative new path");
+	rel->path[0].oldpath = "x";
+	rel->path[0].newpath = "/y";
+	CHECK_ERR(rstrt_req(fd, src, 0, rel, 0, &err), err, EINVAL, "relative old path");
+	longp = malloc(CR_PATH_MAX + 2);
+	CHECK(longp != NULL, "malloc");
+	memset(longp, 'a', CR_PATH_MAX + 1);
+	longp[0] = '/';
+	longp[CR_PATH_MAX + 1] = '\0';
+	rel->path[0].oldpath = longp;
+	CHECK_ERR(rstrt_req(fd, src, 0, rel, 0, &err), err, ENAMETOOLONG, "path beyond PATH_MAX");
+	rel->path[0].oldpath = NULL;
+	CHECK_ERR(rstrt_req(fd, src, 0, rel, 0, &err), err, EFAULT, "NULL path");
+	rel->path[0].oldpath = "/x";
+	rel->path[0].newpath = "rel";
+	CHECK(rstrt_req(fd, src, 0, rel, CR_RSTRT_ASYNC_ERR, &err) == 0, "ASYNC_ERR relocation");
+	CHECK(wait_done(fd, 1000) & POLLIN, "not done");
+	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err), err, EINVAL, "REAP relocation");
+	/* 16 valid pairs, then one request per fd. */
+	rel->count = 16;
+	for (r = 0; r < 16; r++) {
+		rel->path[r].oldpath = "/old";
+		rel->path[r].newpath = "/new/";
+	}
+	CHECK(rstrt_req(fd, src, 0, rel, 0, &err) == 0, "16 relocations: errno %d", err);
+	CHECK_ERR(rstrt_req(fd, src, 0, NULL, 0, &err), err, EAGAIN, "second request");
+	CHECK_ERR(rstrt_req(fd, src, 0, NULL, CR_RSTRT_ASYNC_ERR, &err), err, EAGAIN,
+		  "second request (ASYNC_ERR)");
+	CHECK_ERR(request(fd, 0, CR_SCOPE_PROC, 1, 0, 0, &err), err, EAGAIN, "a checkpoint request too");
+	CHECK_ERR(reap(fd, &err), err, EINVAL, "CHKPT_REAP of a restart");
+	CHECK(wait_done(fd, 1000) & POLLIN, "an empty image is done at once");
+	CHECK(do_ioctl(fd, CR_OP_RSTRT_PROCS, (unsigned long)&tbl, &err) == 0, "PROCS: 0");
+	CHECK(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err) == 0, "REAP: 0 (no process)");
+	CHECK(wait_done(fd, 0) == POLLERR, "POLLERR after REAP");
+	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err), err, EINVAL, "second REAP");
+	close(fd);
+	ok();
+}
+
+static volatile sig_atomic_t got_alarm;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	got_alarm = 1;
+}
+
+/* PROCS blocks until the previous child called in; a signal makes it EINTR. */
+static void sc_rstrt_procs_eintr(int argc, char **argv)
+{
+	struct cr_procs_tbl tbl = { 0, 0 };
+	struct sigaction sa;
+	int fd = ctrl_open(), src, err, r;
+	long t0;
+
+	CHECK(argc >= 3, "usage: rstrt-procs-eintr IMAGE");
+	src = open_ro(argv[2]);
+	CHECK(rstrt_req(fd, src, 0, NULL, CR_RSTRT_ASYNC_ERR, &err) == 0, "REQ: errno %d", err);
+	r = do_ioctl(fd, CR_OP_RSTRT_PROCS, (unsigned long)&tbl, &err);
+	CHECK(r > 0, "PROCS: %d errno %d (%s)", r, err, rstrt_log(fd));
+	CHECK(tbl.threads >= 1 && tbl.clone_flags == CR_RSTRT_CLONE_FLAGS, "table %d %#x", tbl.threads,
+	      tbl.clone_flags);
+	CHECK(wait_done(fd, 50) == 0, "done before the child called in");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;  /* no SA_RESTART */
+	sigaction(SIGALRM, &sa, NULL);
+	t0 = now_ms();
+	alarm(1);
+	r = do_ioctl(fd, CR_OP_RSTRT_PROCS, (unsigned long)&tbl, &err);
+	CHECK_ERR(r, err, EINTR, "blocked PROCS interrupted");
+	CHECK(got_alarm && now_ms() - t0 >= 800, "PROCS did not block (%ld ms)", now_ms() - t0);
+	CHECK(wait_done(fd, 0) == 0, "done after EINTR");
+	t0 = now_ms();
+	CHECK(close(fd) == 0, "close: %s", strerror(errno));
+	CHECK(now_ms() - t0 < 2000, "close took %ld ms", now_ms() - t0);
+	ok();
+}
+
+/* ---- rstrt: one full restart, children made by the helper ---- */
+
+static const char *default_helper(void)
+{
+	static char path[4096];
+	char self[4000];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	CHECK(n > 0, "readlink /proc/self/exe");
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	*slash = '\0';
+	/* test/kernel/build -> native/build */
+	snprintf(path, sizeof(path), "%s/../../../native/build/cr-rstrt-child", self);
+	return path;
+}
+
+static pid_t spawn_helper(const char *helper, int ctrl, int threads, int flags)
+{
+	pid_t pid = fork();
+
+	CHECK(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		char a1[16], a2[16], a3[16];
+		int null = open("/dev/null", O_RDWR);
+
+		/* The ctrl fd as fd 3, inherited (no O_CLOEXEC). */
+		if (ctrl == 3)
+			fcntl(3, F_SETFD, 0);
+		else if (dup2(ctrl, 3) != 3)
+			_exit(120);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		snprintf(a1, sizeof(a1), "3");
+		snprintf(a2, sizeof(a2), "%d", threads);
+		snprintf(a3, sizeof(a3), "%#x", (unsigned int)flags);
+		execl(helper, helper, a1, a2, a3, (char *)NULL);
+		_exit(121);
+	}
+	return pid;
+}
+
+static void print_status(const char *what, int status)
+{
+	if (WIFEXITED(status))
+		printf("%s exit %d\n", what, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		printf("%s signal %d\n", what, WTERMSIG(status));
+}
+
+static int cmd_rstrt(int argc, char **argv)
+{
+	struct cr_rstrt_relocate *rel = calloc(1, CR_RSTRT_RELOCATE_SIZE(CR_MAX_RSTRT_RELOC + 1));
+	const char *file = NULL, *helper = NULL;
+	unsigned int flags = CR_RSTRT_ASYNC_ERR;
+	int i, fd, src, r, err, sig = 0, wait_it = 0, threads_override = 0, timeout_ms = 20000;
+	pid_t helpers[64];
+	int nh = 0;
+	off_t off = 0;
+	char *log, *line, *save = NULL;
+
+	CHECK(rel != NULL, "calloc");
+	for (i = 2; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(o, "--no-async") == 0) {
+			flags &= ~CR_RSTRT_ASYNC_ERR;
+			continue;
+		}
+		if (strcmp(o, "--wait") == 0) {
+			wait_it = 1;
+			continue;
+		}
+		if (v == NULL)
+			usage();
+		if (strcmp(o, "--file") == 0)
+			file = v;
+		else if (strcmp(o, "--offset") == 0)
+			off = atol(v);
+		else if (strcmp(o, "--flags") == 0)
+			flags |= (unsigned int)strtoul(v, NULL, 0);
+		else if (strcmp(o, "--signal") == 0)
+			sig = atoi(v);
+		else if (strcmp(o, "--helper") == 0)
+			helper = v;
+		else if (strcmp(o, "--threads") == 0)
+			threads_override = atoi(v);
+		else if (strcmp(o, "--timeout-ms") == 0)
+			timeout_ms = atoi(v);
+		else if (strcmp(o, "--relocate") == 0) {
+			char *eq = strchr(v, '=');
+
+			CHECK(eq != NULL && rel->count <= CR_MAX_RSTRT_RELOC, "--relocate OLD=NEW");
+			rel->path[rel->count].oldpath = strndup(v, (size_t)(eq - v));
+			rel->path[rel->count].newpath = eq + 1;
+			rel->count++;
+		} else
+			usage();
+		i++;
+	}
+	if (file == NULL)
+		usage();
+	if (helper == NULL)
+		helper = default_helper();
+	src = open_ro(file);
+	CHECK(lseek(src, off, SEEK_SET) == off, "lseek");
+	fd = ctrl_open();
+	r = rstrt_req(fd, src, sig, rel->count > 0 ? rel : NULL, flags, &err);
+	if (r != 0) {
+		printf("result errno %d %s\n", err, strerror(err));
+		return 1;
+	}
+	for (;;) {
+		struct cr_procs_tbl tbl = { 0, 0 };
+
+		r = do_ioctl(fd, CR_OP_RSTRT_PROCS, (unsigned long)&tbl, &err);
+		if (r < 0) {
+			printf("procs errno %d\n", err);
+			break;
+		}
+		if (r == 0)
+			break;
+		printf("procs %d %#x\n", tbl.threads, (unsigned int)tbl.clone_flags);
+		CHECK(nh < 64, "too many processes");
+		helpers[nh++] = spawn_helper(helper, fd, threads_override > 0 ? threads_override : tbl.threads,
+					     tbl.clone_flags);
+	}
+	close(src);
+	if (!(wait_done(fd, timeout_ms) & POLLIN)) {
+		printf("result timeout\n");
+		return 1;
+	}
+	log = rstrt_log(fd);
+	r = do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err);
+	if (r >= 0)
+		printf("result %d\n", r);
+	else
+		printf("result errno %d %s\n", err, strerror(err));
+	for (line = strtok_r(log, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+		printf("log %s\n", line);
+	free(log);
+	close(fd);
+	for (i = 0; i < nh; i++) {
+		int status;
+
+		if (r > 0 && helpers[i] == r)
+			continue;
+		/* Helpers that did not become a restarted process exit on their own. */
+		if (r <= 0 || !wait_it) {
+			long t0 = now_ms();
+			pid_t w;
+
+			while ((w = waitpid(helpers[i], &status, WNOHANG)) == 0 && now_ms() - t0 < 3000)
+				msleep(5);
+			if (w == helpers[i])
+				print_status("helper", status);
+		}
+	}
+	if (r > 0 && wait_it) {
+		int status;
+
+		while (waitpid(r, &status, 0) < 0 && errno == EINTR)
+			;
+		print_status("restarted", status);
+	}
+	return r >= 0 ? 0 : 1;
 }
 
 static void sc_emlink(int argc, char **argv)
@@ -922,6 +1370,9 @@ static void usage(void)
 		"usage: tkprobe chkpt [--pid N] [--scope proc|pgrp|sess|tree|N]\n"
 		"         [--file F | --dir D | --cwd | --pipe] [--signal S] [--flags N]\n"
 		"         [--secs N] [--format N] [--no-async] [--timeout-ms N]\n"
+		"       tkprobe rstrt --file F [--offset N] [--flags N] [--signal S]\n"
+		"         [--relocate OLD=NEW]... [--helper PATH] [--threads N] [--no-async]\n"
+		"         [--wait] [--timeout-ms N]\n"
 		"       tkprobe SCENARIO [ARGS]  (see README.md)\n");
 	exit(2);
 }
@@ -1019,6 +1470,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (strcmp(sc, "chkpt") == 0)
 		return cmd_chkpt(argc, argv);
+	if (strcmp(sc, "rstrt") == 0)
+		return cmd_rstrt(argc, argv);
 	if (strcmp(sc, "version-ok") == 0)
 		sc_version_ok();
 	if (strcmp(sc, "version-mismatch") == 0)
@@ -1039,8 +1492,12 @@ int main(int argc, char **argv)
 		sc_enotty();
 	if (strcmp(sc, "hand-esrch") == 0)
 		sc_hand_esrch();
-	if (strcmp(sc, "rstrt-enosys") == 0)
-		sc_rstrt_enosys();
+	if (strcmp(sc, "rstrt-header") == 0)
+		sc_rstrt_header(argc, argv);
+	if (strcmp(sc, "rstrt-args") == 0)
+		sc_rstrt_args(argc, argv);
+	if (strcmp(sc, "rstrt-procs-eintr") == 0)
+		sc_rstrt_procs_eintr(argc, argv);
 	if (strcmp(sc, "emlink") == 0)
 		sc_emlink(argc, argv);
 	if (strcmp(sc, "ebadf-readonly-dest") == 0)

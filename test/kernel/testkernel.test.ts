@@ -1,6 +1,8 @@
 // The test kernel itself (test/kernel/): every tkprobe scenario, then real
 // checkpoints of the counter fixture through `tkprobe chkpt`, checking the
-// context file, the signals, and the errors of spec §3 "Errors by operation".
+// context file, the signals, and the errors of spec §3 "Errors by operation";
+// then restarts through `tkprobe rstrt` and the native helper
+// (native/build/cr-rstrt-child).
 import {expect} from 'chai';
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
@@ -12,12 +14,16 @@ const PROBE = path.join(TK_BUILD, 'tkprobe');
 const COUNTER = path.join(TK_BUILD, 'counter');
 const STUB = path.join(TK_BUILD, 'libcr_run.so.0');
 const OMIT = path.join(TK_BUILD, 'libcr_omit.so.0');
+const NATIVE = path.resolve(TK_BUILD, '..', '..', '..', 'native');
+const HELPER = path.join(NATIVE, 'build', 'cr-rstrt-child');
 
 const EPERM = 1;
 const ESRCH = 3;
 const EBUSY = 16;
 const EINVAL = 22;
 const ENOSPC = 28;
+const ENOENT = 2;
+const EIO = 5;
 const CR_ETEMPFAIL = 2354;
 const CR_EPERMFAIL = 2355;
 const CR_ENOSUPPORT = 2356;
@@ -156,22 +162,22 @@ async function waitFor(cond: () => boolean, ms: number, what: string): Promise<v
   }
 }
 
-interface Counter { proc: ChildProcess; pids: number[]; out: string; exit: Promise<{code: number | null; signal: NodeJS.Signals | null}> }
+interface Counter { proc: ChildProcess; pids: number[]; out: string; ready: string; exit: Promise<{code: number | null; signal: NodeJS.Signals | null}> }
 
-async function startCounter(opts: {preload?: string; args?: string[]; asNobody?: boolean; dir?: string} = {}): Promise<Counter> {
+async function startCounter(opts: {preload?: string; args?: string[]; asNobody?: boolean; dir?: string; cmd?: string; cwd?: string} = {}): Promise<Counter> {
   const n = ++seq;
   const ready = path.join(tmp, `ready.${n}`);
   const out = path.join(tmp, `out.${n}`);
   const env = baseEnv(opts.dir !== undefined ? {CR_TESTKERNEL_DIR: opts.dir} : {});
   delete env.LD_PRELOAD;
   if (opts.preload !== undefined) env.LD_PRELOAD = opts.preload;
-  let cmd = COUNTER;
+  let cmd = opts.cmd ?? COUNTER;
   let args = ['--interval-ms', '20', '--out', out, '--ready', ready, ...(opts.args ?? [])];
   if (opts.asNobody === true) {
     args = ['--reuid=65534', '--regid=65534', '--clear-groups', cmd, ...args];
     cmd = 'setpriv';
   }
-  const proc = spawn(cmd, args, {env, stdio: 'ignore'});
+  const proc = spawn(cmd, args, {env, stdio: 'ignore', cwd: opts.cwd});
   started.push(proc);
   const exit = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((res) => {
     proc.on('exit', (code, signal) => res({code, signal}));
@@ -182,7 +188,7 @@ async function startCounter(opts: {preload?: string; args?: string[]; asNobody?:
   pids.forEach((p) => startedPids.add(p));
   // Let it count a little, so its state is not 0.
   await waitFor(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').includes('counter 2\n'), 5000, 'counting');
-  return {proc, pids, out, exit};
+  return {proc, pids, out, ready, exit};
 }
 
 function procState(pid: number): string | null {
@@ -258,7 +264,7 @@ describe('test kernel (libcr_testkernel.so)', function () {
   describe('tkprobe scenarios', function () {
     for (const name of [
       'version-ok', 'version-mismatch', 'reqs-per-fd', 'log-rules', 'reap-eagain', 'pollerr-no-request',
-      'pollin-on-completion', 'async-err-deferral', 'enotty', 'hand-esrch', 'rstrt-enosys',
+      'pollin-on-completion', 'async-err-deferral', 'enotty', 'hand-esrch',
       'einval-ctrl-as-dest', 'target-zero-self', 'fork-child-table', 'stress',
     ]) {
       it(name, function () {
@@ -272,6 +278,14 @@ describe('test kernel (libcr_testkernel.so)', function () {
 
     it('ebadf-readonly-dest', function () {
       scenario('ebadf-readonly-dest', tmp);
+    });
+
+    it('rstrt-header (EIO, EINVAL, CR_EBADARCH; ioctl or REAP with ASYNC_ERR; read at the offset)', function () {
+      scenario('rstrt-header', tmp);
+    });
+
+    it('rstrt-args (EFAULT, signal, source fd, relocation limits, EAGAIN, REAP 0 for an empty image)', function () {
+      scenario('rstrt-args', tmp);
     });
 
     for (const name of ['log-rules', 'reap-eagain', 'pollin-on-completion', 'close-cancels', 'fork-child-table']) {
@@ -620,6 +634,224 @@ describe('test kernel (libcr_testkernel.so)', function () {
       expect(r.ms).to.be.at.least(280);
       expect(r.log).to.deep.equal([`pid ${c.pids[0]} did not answer the checkpoint signal within 300 ms`]);
       expect(fs.existsSync(path.join(tkDir, `busy.${c.pids[0]}`)), 'lock released').to.equal(false);
+    });
+  });
+  describe('restart (tkprobe rstrt + native/build/cr-rstrt-child)', function () {
+    interface Rst { errno: number; pid: number; log: string[]; procs: string[]; helpers: string[]; restarted: string | null; out: string }
+
+    function parseRst(stdout: string, stderr: string, args: string[]): Rst {
+      const m = /^result (?:(\d+)|errno (\d+))/m.exec(stdout);
+      if (m === null) throw new Error(`tkprobe rstrt ${args.join(' ')}: ${stdout}${stderr}`);
+      expect(stderr, 'nothing on stderr').to.equal('');
+      const lines = stdout.split('\n');
+      const pick = (p: string): string[] => lines.filter((l) => l.startsWith(p)).map((l) => l.slice(p.length));
+      return {
+        errno: m[2] !== undefined ? Number(m[2]) : 0,
+        pid: m[1] !== undefined ? Number(m[1]) : -1,
+        log: pick('log '), procs: pick('procs '), helpers: pick('helper '),
+        restarted: pick('restarted ')[0] ?? null, out: stdout,
+      };
+    }
+
+    function rstrt(args: string[]): Rst {
+      const r = runProbe(['rstrt', ...args]);
+      const res = parseRst(r.stdout, r.stderr, args);
+      if (res.pid > 0) startedPids.add(res.pid);
+      return res;
+    }
+
+    /** A restart that keeps waiting for the restarted process (--wait). */
+    function rstrtWaiting(args: string[]): {pid: Promise<number>; done: Promise<Rst>} {
+      const p = spawn(PROBE, ['rstrt', '--wait', ...args], {env: probeEnv(), stdio: ['ignore', 'pipe', 'pipe']});
+      started.push(p);
+      let stdout = '';
+      let stderr = '';
+      let gotPid: (n: number) => void = () => undefined;
+      const pid = new Promise<number>((res) => (gotPid = res));
+      p.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const m = /^result (\d+)$/m.exec(stdout);
+        if (m !== null) {
+          startedPids.add(Number(m[1]));
+          gotPid(Number(m[1]));
+        }
+      });
+      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const done = new Promise<Rst>((res) => p.on('close', () => {
+        gotPid(-1);
+        res(parseRst(stdout, stderr, args));
+      }));
+      return {pid, done};
+    }
+
+    /** A stub-preloaded counter, checkpointed with --kill: the image and its saved counter. */
+    async function killedImage(name: string, opts: {args?: string[]; flags?: string; cmd?: string; cwd?: string} = {}): Promise<{c: Counter; file: string; saved: number; outSize: number}> {
+      const c = await startCounter({preload: STUB, args: opts.args, cmd: opts.cmd, cwd: opts.cwd});
+      const file = path.join(tmp, `${name}.ctx`);
+      const r = chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--file', file, '--signal', '9', ...(opts.flags !== undefined ? ['--flags', opts.flags] : [])]);
+      expect(r.errno, r.out).to.equal(0);
+      const e = await c.exit;
+      expect(e.signal).to.equal('SIGKILL');
+      const s = parseContext(fs.readFileSync(file)).sections[0];
+      const saved = Number(record(s, TAG.STATE).readBigInt64LE(0));
+      fs.rmSync(c.ready, {force: true});
+      return {c, file, saved, outSize: fs.statSync(c.out).size};
+    }
+
+    before(function () {
+      // Normally built by the project build (make -s -C native).
+      const r = spawnSync('make', ['-s', '-C', NATIVE], {encoding: 'utf8'});
+      expect(r.status, r.stdout + r.stderr).to.equal(0);
+      expect(fs.existsSync(HELPER)).to.equal(true);
+    });
+
+    it('the helper: usage errors exit 255', function () {
+      for (const args of [[], ['3'], ['3', '0', '0'], ['x', '1', '0'], ['3', '1', '0', 'extra']]) {
+        expect(spawnSync(HELPER, args).status, args.join(' ')).to.equal(255);
+      }
+    });
+
+    it('round trip: the counter continues from its saved value, REAP gives its pid, its exit code is mirrored', async function () {
+      const img = await killedImage('rt', {args: ['--exit-at', '60', '--exit-code', '7']});
+      expect(img.saved).to.be.greaterThan(1);
+      const r = rstrtWaiting(['--file', img.file]);
+      const pid = await r.pid;
+      expect(pid).to.be.greaterThan(0);
+      await waitFor(() => fs.existsSync(img.c.ready), 5000, 'the restarted counter to be ready');
+      expect(Number(fs.readFileSync(img.c.ready, 'utf8').trim())).to.equal(pid);
+      const res = await r.done;
+      expect(res.procs).to.deep.equal(['1 0x410f00']);
+      expect(res.log).to.deep.equal([]);
+      expect(res.restarted).to.equal('exit 7');
+      const after = fs.readFileSync(img.c.out, 'utf8').slice(img.outSize).trim().split('\n');
+      expect(after[0]).to.equal(`counter ${img.saved + 1}`);
+      expect(after[after.length - 1]).to.equal('counter 60');
+      expect(after).to.have.length(60 - img.saved);
+      // Nothing left behind in the shared directory.
+      expect(fs.readdirSync(tkDir).filter((f) => f.startsWith('rstrt.'))).to.deep.equal([]);
+    });
+
+    it('a restarted counter killed by a signal: the restart sees the same signal; it can be checkpointed again', async function () {
+      const img = await killedImage('sig');
+      const r = rstrtWaiting(['--file', img.file]);
+      const pid = await r.pid;
+      await waitFor(() => fs.existsSync(img.c.ready), 5000, 'ready');
+      await waitFor(() => lastCount(img.c.out) > img.saved + 1, 5000, 'counting on');
+      const again = path.join(tmp, 'sig-again.ctx');
+      const k = chkpt(['--pid', String(pid), '--scope', 'proc', '--file', again]);
+      expect(k.errno, k.out).to.equal(0);
+      const s = parseContext(fs.readFileSync(again)).sections[0];
+      expect(Number(record(s, TAG.STATE).readBigInt64LE(0))).to.be.greaterThan(img.saved);
+      process.kill(pid, 'SIGTERM');
+      const res = await r.done;
+      expect(res.restarted).to.equal('signal 15');
+    });
+
+    it('a two-thread image restarts through the helper\'s clone path', async function () {
+      const img = await killedImage('thr', {args: ['--threads', '1']});
+      expect(parseContext(fs.readFileSync(img.file)).sections[0].numThreads).to.equal(2);
+      const r = rstrt(['--file', img.file]);
+      expect(r.errno, r.out).to.equal(0);
+      expect(r.procs).to.deep.equal(['2 0x410f00']);
+      await waitFor(() => fs.existsSync(img.c.ready), 5000, 'ready');
+      expect(/Threads:\s*(\d+)/.exec(fs.readFileSync(`/proc/${r.pid}/status`, 'utf8'))![1]).to.equal('2');
+      await waitFor(() => lastCount(img.c.out) > img.saved + 2, 5000, 'counting on');
+      process.kill(r.pid, 'SIGKILL');
+    });
+
+    it('a helper that clones the wrong number of tasks: EINVAL, the helper exits 22', async function () {
+      const img = await killedImage('thr1', {args: ['--threads', '1']});
+      const r = rstrt(['--file', img.file, '--threads', '1']);
+      expect(r.errno, r.out).to.equal(EINVAL);
+      expect(r.log).to.deep.equal([`pid ${img.c.pids[0]}: 1 tasks called RSTRT_CHILD, the image has 2 threads`]);
+      expect(r.helpers).to.deep.equal(['exit 22']);
+    });
+
+    it('EBUSY with RESTORE_PID while the original still runs (REAP, even without ASYNC_ERR); fine without it', async function () {
+      const c = await startCounter({preload: STUB});
+      const file = path.join(tmp, 'busy-rst.ctx');
+      expect(chkpt(['--pid', String(c.pids[0]), '--scope', 'proc', '--file', file]).errno).to.equal(0);
+      for (const extra of [[], ['--no-async']]) {
+        const r = rstrt(['--file', file, '--flags', '2', ...extra]);
+        expect(r.errno, r.out).to.equal(EBUSY);
+        expect(r.log).to.deep.equal([`found pid ${c.pids[0]} in use`]);
+        expect(r.procs).to.deep.equal([]);
+      }
+      const ok = rstrt(['--file', file]);
+      expect(ok.errno, ok.out).to.equal(0);
+      expect(ok.pid).to.not.equal(c.pids[0]);
+      process.kill(ok.pid, 'SIGKILL');
+    });
+
+    it('relocation: a moved executable and cwd are ENOENT, found again with --relocate', async function () {
+      const a = path.join(tmp, 'relA');
+      const b = path.join(tmp, 'relB');
+      fs.mkdirSync(a);
+      fs.copyFileSync(COUNTER, path.join(a, 'counter'));
+      fs.chmodSync(path.join(a, 'counter'), 0o755);
+      const img = await killedImage('rel', {cmd: path.join(a, 'counter'), cwd: a});
+      fs.renameSync(a, b);
+      const bad = rstrt(['--file', img.file]);
+      expect(bad.errno, bad.out).to.equal(ENOENT);
+      expect(bad.log).to.deep.equal([`pid ${img.c.pids[0]}: cannot find the executable ${a}/counter: No such file or directory`]);
+      const r = rstrt(['--file', img.file, '--relocate', `${a}=${b}`]);
+      expect(r.errno, r.out).to.equal(0);
+      await waitFor(() => fs.existsSync(img.c.ready), 5000, 'ready');
+      expect(fs.readlinkSync(`/proc/${r.pid}/exe`)).to.equal(path.join(b, 'counter'));
+      expect(fs.readlinkSync(`/proc/${r.pid}/cwd`)).to.equal(b);
+      // A prefix only matches whole path components.
+      const partial = rstrt(['--file', img.file, '--relocate', `${a.slice(0, -1)}=${b}`]);
+      expect(partial.errno, partial.out).to.equal(ENOENT);
+      process.kill(r.pid, 'SIGKILL');
+    });
+
+    it('EXEFILE (CR_CHKPT_DUMP_EXEC): the saved executable runs when the original is gone', async function () {
+      const dir = path.join(tmp, 'exeA');
+      fs.mkdirSync(dir);
+      fs.copyFileSync(COUNTER, path.join(dir, 'counter'));
+      fs.chmodSync(path.join(dir, 'counter'), 0o755);
+      const img = await killedImage('exe', {cmd: path.join(dir, 'counter'), flags: '0x200'});
+      fs.rmSync(path.join(dir, 'counter'));
+      const r = rstrt(['--file', img.file]);
+      expect(r.errno, r.out).to.equal(0);
+      await waitFor(() => fs.existsSync(img.c.ready), 5000, 'ready');
+      expect(fs.readlinkSync(`/proc/${r.pid}/exe`)).to.match(/\/rstrt\.\d+\.0\.exe \(deleted\)$/);
+      await waitFor(() => lastCount(img.c.out) > img.saved + 2, 5000, 'counting on');
+      process.kill(r.pid, 'SIGKILL');
+    });
+
+    for (const [sig, what] of [['19', 'after its exec'], ['-19', 'early (in the stub, before main)']]) {
+      it(`--signal ${sig} stops the restarted process ${what}`, async function () {
+        const img = await killedImage(`stop${sig}`);
+        const r = rstrtWaiting(['--file', img.file, '--signal', sig]);
+        const pid = await r.pid;
+        await waitState(pid, (s) => s === 'T', 'stopped');
+        process.kill(pid, 'SIGKILL');
+        expect((await r.done).restarted).to.equal('signal 9');
+      });
+    }
+
+    it('image errors at REAP: vmadump kernel version mismatch (EINVAL), truncated (EIO)', async function () {
+      const img = await killedImage('vmad');
+      const buf = fs.readFileSync(img.file);
+      const v = buf.indexOf(Buffer.from('VMA\x06', 'latin1'));
+      const bad = Buffer.from(buf);
+      bad[v + 6] = (bad[v + 6] + 1) & 0xff;
+      fs.writeFileSync(path.join(tmp, 'vmad-bad.ctx'), bad);
+      for (const extra of [[], ['--no-async']]) {
+        const r = rstrt(['--file', path.join(tmp, 'vmad-bad.ctx'), ...extra]);
+        expect(r.errno, r.out).to.equal(EINVAL);
+        expect(r.log[0]).to.match(/^vmadump: kernel version mismatch/);
+      }
+      fs.writeFileSync(path.join(tmp, 'trunc.ctx'), buf.subarray(0, buf.length - 100));
+      const t = rstrt(['--file', path.join(tmp, 'trunc.ctx')]);
+      expect(t.errno, t.out).to.equal(EIO);
+      expect(t.log).to.deep.equal(['short read of the context file']);
+    });
+
+    it('rstrt-procs-eintr: PROCS blocks until the child called in, a signal gives EINTR, close cancels', async function () {
+      const img = await killedImage('eintr');
+      scenario('rstrt-procs-eintr', img.file);
     });
   });
 });

@@ -19,8 +19,6 @@
 #include "tk_internal.h"
 #include "tk_chkpt.h"
 
-#define TK_DEFAULT_DIR "/tmp/cr-testkernel"
-
 static void tk_chkpt_destroy(void *priv)
 {
 	struct tk_chkpt *ck = priv;
@@ -64,7 +62,7 @@ static int tk_check_dest(struct tk_req *req, struct tk_chkpt *ck)
 		tk_req_log(req, "cr_chkpt_req: invalid destination fd %d", fd);
 		return EINVAL;
 	}
-	if (tk_is_ctrl_fd(fd)) {
+	if (tk_is_ctrl_fd(fd) || tk_ctrl_file_ident(fd, NULL, 0, NULL) == 0) {
 		tk_req_log(req, "cr_chkpt_req: destination fd %d is a checkpoint control file", fd);
 		return EINVAL;
 	}

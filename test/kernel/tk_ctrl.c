@@ -2,17 +2,26 @@
  * tk_ctrl.c - interposition of open/close/ioctl and the emulated fd table.
  *
  * Only the exact path /proc/checkpoint/ctrl is emulated. Opening it returns a
- * real eventfd, recorded in the table; the eventfd becomes readable when the
- * fd's request completes. Every other call goes to the real libc function.
+ * real fd, recorded in the table: a FIFO opened O_RDWR in $CR_TESTKERNEL_DIR
+ * (named tkctrl.<pid>.<n>.<salt>, unlinked at once), so that a process that
+ * inherits it (a restart child, after exec) can still tell it apart by its
+ * name and inode. The fd becomes readable when its request completes (we
+ * write 8 bytes to it ourselves). If the FIFO cannot be made, an eventfd
+ * stands in (everything but restart children works the same).
+ * Every other call goes to the real libc function.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tk_internal.h"
@@ -155,11 +164,13 @@ static int tk_slots_grow_locked(int fd)
 
 static void tk_drain_eventfd(int fd)
 {
-	uint64_t v;
+	uint64_t v[8];
+	int saved = errno;
 
-	/* Non-blocking: EAGAIN just means it was not signalled. */
-	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		errno = 0;
+	/* Non-blocking (eventfd or FIFO): EAGAIN just means nothing is left. */
+	while (read(fd, v, sizeof(v)) > 0)
+		;
+	errno = saved;
 }
 
 static void tk_wake_eventfd(int fd)
@@ -238,6 +249,17 @@ void tk_slot_detach(int fd, struct tk_req *req)
 	pthread_mutex_unlock(&tk_mu);
 }
 
+int tk_slot_get_locked(int fd, enum tk_req_kind kind, struct tk_req **out)
+{
+	struct tk_slot *s = tk_slot_locked(fd);
+
+	if (s == NULL || s->req == NULL || s->req->kind != kind)
+		return EINVAL;
+	s->req->refs++;
+	*out = s->req;
+	return 0;
+}
+
 enum tk_pstate tk_slot_pstate_locked(int fd)
 {
 	struct tk_slot *s = tk_slot_locked(fd);
@@ -268,6 +290,73 @@ static int tk_is_ctrl_path(const char *path)
 	return path != NULL && strcmp(path, CR_CTRL_FILE) == 0;
 }
 
+/* An eventfd: the fallback, and the fresh fds of a forked child. */
+static int tk_ctrl_make_eventfd(int cloexec)
+{
+	return eventfd(0, EFD_NONBLOCK | (cloexec ? EFD_CLOEXEC : 0));
+}
+
+/* The FIFO behind a new emulated ctrl fd (see the top of this file). */
+static int tk_ctrl_make_fd(int cloexec)
+{
+	static unsigned int counter;
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	int tries, fd, saved = errno;
+
+	snprintf(dir, sizeof(dir), "%s", tk_env_str("CR_TESTKERNEL_DIR", TK_DEFAULT_DIR));
+	if (tk_ensure_dir(dir) == 0) {
+		for (tries = 0; tries < 8; tries++) {
+			unsigned int n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+
+			snprintf(path, sizeof(path), "%s/%s%d.%u.%lx", dir, TK_CTRL_PREFIX, (int)getpid(),
+				 n, (unsigned long)(tk_now_ns() & 0xffffff));
+			if (mkfifo(path, 0600) != 0) {
+				if (errno == EEXIST)
+					continue;
+				break;
+			}
+			fd = tk_real_open(path, O_RDWR | O_NONBLOCK | (cloexec ? O_CLOEXEC : 0), 0);
+			unlink(path);
+			if (fd >= 0) {
+				errno = saved;
+				return fd;
+			}
+			break;
+		}
+	}
+	errno = saved;
+	return tk_ctrl_make_eventfd(cloexec);
+}
+
+int tk_ctrl_file_ident(int fd, char *dir, size_t dirsize, unsigned long *ino)
+{
+	static const char deleted[] = " (deleted)";
+	char link[64], target[PATH_MAX + 16], *base;
+	struct stat sb;
+	size_t len;
+
+	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISFIFO(sb.st_mode))
+		return ENOENT;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if (tk_readlink(link, target, sizeof(target)) != 0)
+		return ENOENT;
+	len = strlen(target);
+	if (len > sizeof(deleted) - 1 && strcmp(target + len - (sizeof(deleted) - 1), deleted) == 0)
+		target[len - (sizeof(deleted) - 1)] = '\0';
+	base = strrchr(target, '/');
+	if (base == NULL || strncmp(base + 1, TK_CTRL_PREFIX, strlen(TK_CTRL_PREFIX)) != 0)
+		return ENOENT;
+	*base = '\0';
+	if (dir != NULL) {
+		if (strlen(target) + 1 > dirsize)
+			return ENAMETOOLONG;
+		memcpy(dir, target, strlen(target) + 1);
+	}
+	if (ino != NULL)
+		*ino = (unsigned long)sb.st_ino;
+	return 0;
+}
+
 static int tk_ctrl_open(int flags)
 {
 	struct tk_req *stale;
@@ -281,7 +370,7 @@ static int tk_ctrl_open(int flags)
 		errno = ENOTDIR;
 		return -1;
 	}
-	efd = eventfd(0, EFD_NONBLOCK | ((flags & O_CLOEXEC) ? EFD_CLOEXEC : 0));
+	efd = tk_ctrl_make_fd((flags & O_CLOEXEC) != 0);
 	if (efd < 0)
 		return -1;
 	pthread_mutex_lock(&tk_mu);
@@ -463,7 +552,7 @@ static int tk_op_reap(int fd, enum tk_req_kind kind)
 {
 	struct tk_slot *s;
 	struct tk_req *req;
-	int res;
+	int res, value;
 
 	pthread_mutex_lock(&tk_mu);
 	s = tk_slot_locked(fd);
@@ -480,9 +569,10 @@ static int tk_op_reap(int fd, enum tk_req_kind kind)
 	req->fd = -1;
 	tk_drain_eventfd(fd);
 	res = req->result;
+	value = req->reap_value;
 	tk_req_put_locked(req);
 	pthread_mutex_unlock(&tk_mu);
-	return res != 0 ? tk_fail(res) : 0;
+	return res != 0 ? tk_fail(res) : value;
 }
 
 static int tk_op_log(int fd, enum tk_req_kind kind, struct cr_log_args *la)
@@ -524,11 +614,13 @@ static int tk_ctrl_ioctl(int fd, unsigned int cmd, unsigned long arg)
 		return tk_op_reap(fd, TK_REQ_CHKPT);
 	case CR_OP_CHKPT_LOG:
 		return tk_op_log(fd, TK_REQ_CHKPT, (struct cr_log_args *)arg);
+	case CR_OP_RSTRT_REAP:
+		return tk_op_reap(fd, TK_REQ_RSTRT);
+	case CR_OP_RSTRT_LOG:
+		return tk_op_log(fd, TK_REQ_RSTRT, (struct cr_log_args *)arg);
 	case CR_OP_RSTRT_REQ:
 	case CR_OP_RSTRT_PROCS:
 	case CR_OP_RSTRT_CHILD:
-	case CR_OP_RSTRT_REAP:
-	case CR_OP_RSTRT_LOG:
 		return tk_rstrt_ioctl(fd, cmd, arg);
 	case CR_OP_HAND_CHKPT:
 	case CR_OP_HAND_ABORT:
@@ -559,6 +651,13 @@ TK_EXPORT int ioctl(int fd, unsigned long request, ...)
 	va_end(ap);
 	if (tk_is_ctrl_fd(fd))
 		return tk_ctrl_ioctl(fd, (unsigned int)request, arg);
+	if ((unsigned int)request == CR_OP_RSTRT_CHILD) {
+		int r;
+
+		/* A restart child on the ctrl fd it inherited (not in our table). */
+		if (tk_rstrt_child_foreign(fd, &r))
+			return r;
+	}
 	TK_NOSYS(ioctl);
 	return REAL(ioctl)(fd, request, arg);
 }
@@ -578,6 +677,9 @@ static void tk_atfork_parent(void)
 /*
  * The child gets its own table: same emulated fd numbers, each on a fresh
  * eventfd, none holding a request (the workers stayed in the parent).
+ * Exception: an fd holding a restart request is left as it is (shared with
+ * the parent, like any fd) and dropped from the child's table, so that a
+ * restart child exec'ed from here finds the request through it.
  */
 static void tk_atfork_child(void)
 {
@@ -588,9 +690,15 @@ static void tk_atfork_child(void)
 
 		if (!tk_slots[fd].used)
 			continue;
+		if (tk_slots[fd].req != NULL && tk_slots[fd].req->kind == TK_REQ_RSTRT) {
+			tk_slots[fd].req = NULL;
+			tk_slots[fd].used = 0;
+			__atomic_sub_fetch(&tk_nctrl, 1, __ATOMIC_RELEASE);
+			continue;
+		}
 		tk_slots[fd].req = NULL;
 		fdflags = fcntl((int)fd, F_GETFD);
-		nfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		nfd = tk_ctrl_make_eventfd(1);
 		if (nfd < 0 || fdflags < 0)
 			continue;
 		if (dup3(nfd, (int)fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)

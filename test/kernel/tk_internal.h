@@ -10,7 +10,7 @@
  *   tk_handshake.c  busy locks, trigger and acks (tk_chkpt.h)
  *   tk_proc.c   /proc parsing and target resolution
  *   tk_dump.c   the context file writer
- *   tk_rstrt.c  the RSTRT_* ops (not emulated yet)
+ *   tk_rstrt.c  the RSTRT_* ops: request, image parser, PROCS, worker, RSTRT_CHILD
  *   tk_util.c   env knobs, file and time helpers
  *
  * Locking: one mutex, tk_mu, guards the fd table and every request's shared
@@ -46,16 +46,30 @@ TK_HIDDEN int tk_real_ppoll(struct pollfd *fds, nfds_t n, const struct timespec 
 TK_HIDDEN int tk_real_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv);
 TK_HIDDEN int tk_real_poll(struct pollfd *fds, nfds_t n, int timeout);
 
+#define TK_DEFAULT_DIR "/tmp/cr-testkernel"
+/* Basename prefix of the FIFO behind an emulated ctrl fd (see README). */
+#define TK_CTRL_PREFIX "tkctrl."
+
+/*
+ * If fd is an emulated ctrl fd of any process (a FIFO named TK_CTRL_PREFIX...,
+ * inherited or not), 0 and its directory and inode; else ENOENT. dir may be
+ * NULL.
+ */
+TK_HIDDEN int tk_ctrl_file_ident(int fd, char *dir, size_t dirsize, unsigned long *ino);
+
 /* Non-zero when at least one emulated ctrl fd exists (lock-free hint). */
 TK_HIDDEN int tk_any_ctrl(void);
 
 struct tk_req;
+enum tk_req_kind { TK_REQ_CHKPT = 1, TK_REQ_RSTRT = 2 };
 
 /* Attach req to the emulated fd: 0, or EAGAIN when the fd already holds one. */
 TK_HIDDEN int tk_slot_attach(int fd, struct tk_req *req);
 /* Detach req from fd (if still attached) and drop the fd's reference. */
 TK_HIDDEN void tk_slot_detach(int fd, struct tk_req *req);
 
+/* fd's request of that kind, with a new reference: 0, or EINVAL (call with tk_mu held). */
+TK_HIDDEN int tk_slot_get_locked(int fd, enum tk_req_kind kind, struct tk_req **out);
 /* State of an fd as poll sees it (call with tk_mu held). */
 enum tk_pstate { TK_PS_NOT_CTRL = 0, TK_PS_NOREQ, TK_PS_PENDING, TK_PS_DONE };
 TK_HIDDEN enum tk_pstate tk_slot_pstate_locked(int fd);
@@ -67,8 +81,6 @@ TK_HIDDEN int tk_is_ctrl_fd(int fd);
 extern TK_HIDDEN pthread_mutex_t tk_mu;
 extern TK_HIDDEN pthread_cond_t tk_cv;
 
-enum tk_req_kind { TK_REQ_CHKPT = 1, TK_REQ_RSTRT = 2 };
-
 struct tk_req {
 	enum tk_req_kind kind;
 	int refs;          /* the fd's and the worker's references (tk_mu) */
@@ -77,6 +89,7 @@ struct tk_req {
 	int has_worker;    /* a worker thread owns a reference */
 	int finished;      /* the worker has released everything (tk_mu) */
 	int result;        /* 0 or a positive errno (tk_mu) */
+	int reap_value;    /* REAP's return value on success (RSTRT: a pid) (tk_mu) */
 	int cancel;        /* set by close (atomic) */
 	int64_t deadline_ns;  /* cr_secs expiry on the monotonic clock, 0 = none */
 	int timeout_logged;   /* worker only */
@@ -112,6 +125,13 @@ TK_HIDDEN int tk_chkpt_request(int fd, const struct cr_chkpt_args *uargs);
 /* ---- tk_rstrt.c ---- */
 
 TK_HIDDEN int tk_rstrt_ioctl(int fd, unsigned int cmd, unsigned long arg);
+/*
+ * CR_OP_RSTRT_CHILD on an fd that is not in this process's table (a restart
+ * child that inherited the ctrl fd across exec). 0 when fd is not an emulated
+ * ctrl file (the caller passes the ioctl on); else 1 and *ret = -1 with errno
+ * set (on success the call never returns: the caller is overlaid).
+ */
+TK_HIDDEN int tk_rstrt_child_foreign(int fd, int *ret);
 
 /* ---- tk_proc.c ---- */
 
