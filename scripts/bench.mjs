@@ -26,17 +26,24 @@ const target = (await import('node:child_process')).spawn(path.join(tk, 'counter
 });
 while (!fs.existsSync(ready)) await new Promise((r) => setTimeout(r, 10));
 
+// A context file to restart: the counter checkpointed once. Each restart is sent --kill, so the
+// restarted job ends at once and the figure is the restart itself (check, request, helper, exec, reap).
+const ctx = path.join(work, 'restart.ctx');
+execFileSync(process.execPath, [cr, 'checkpoint', '-q', '-f', ctx, String(target.pid)], {env: kernelEnv});
+
 const cases = {
   'node -e 0': () => [process.execPath, ['-e', '0'], process.env],
   'cr --help': () => [process.execPath, [cr, '--help'], process.env],
   'cr checkpoint (test kernel, 64 KiB dump)': () => [process.execPath, [cr, 'checkpoint', '-q', '--clobber', '-f', path.join(work, 'bench.ctx'), String(target.pid)], kernelEnv],
+  'cr restart (test kernel, job killed at once)': () => [process.execPath, [cr, 'restart', '-q', '--kill', '--no-restore-pid', ctx], kernelEnv, 'SIGKILL'],
 };
 
-function timeOnce([cmd, args, env]) {
+function timeOnce([cmd, args, env, expectSignal]) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, {env, stdio: ['ignore', 'ignore', 'pipe']});
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  const ok = expectSignal ? r.signal === expectSignal : r.status === 0;
+  if (!ok) throw new Error(`${cmd} ${args.join(' ')} ended with ${r.status ?? r.signal}: ${r.stderr}`);
   return ms;
 }
 

@@ -4,5 +4,8 @@ export {runCheckpoint, type CheckpointResult} from './pipeline/checkpoint.js';
 export type {OutputMode} from './pipeline/renderer.js';
 export {checkpointOptionsFromFlags} from './cli/checkpoint-flags.js';
 export {runProgram} from './engines/blcr/run.js';
+export {runRestart, runHook, HookStatusError, signalNumber, type RestartResult} from './pipeline/restart.js';
+export {restartOptionsFromFlags, hooksFromArgv} from './cli/restart-flags.js';
+export {dieBySignal} from './abi/process.js';
 export * from './errors/index.js';
 export * from './schema/index.js';

@@ -2,4 +2,4 @@
 export * from './blcr/index.js';
 export {koffiLoaded} from './koffi.js';
 export {lastErrno, O, POLL} from './libc.js';
-export {execProgram} from './process.js';
+export {dieBySignal, execProgram} from './process.js';

@@ -9,6 +9,7 @@ interface Libc {
   open: Fn;
   close: Fn;
   ioctl: Fn;
+  ioctlAsync: Fn;
   poll: Fn;
 }
 
@@ -22,6 +23,10 @@ function load(): Libc {
       open: self.func('int open(const char *path, int flags, ...)') as Fn,
       close: self.func('int close(int fd)') as Fn,
       ioctl: self.func('int ioctl(int fd, unsigned long request, ...)') as Fn,
+      // The same ioctl declared with a fixed pointer argument, for the requests that block in
+      // the kernel (koffi cannot run variadic calls on its worker threads). On x86_64 a call
+      // with integer and pointer arguments only is the same for a variadic callee.
+      ioctlAsync: self.func('int ioctl(int fd, unsigned long request, void *arg)') as Fn,
       // Declared non-variadic so it can run on koffi's worker threads (.async).
       poll: self.func('int poll(void *fds, unsigned long nfds, int timeout)') as Fn,
     };
@@ -61,6 +66,17 @@ export function ioctlValue(fd: number, request: number, arg: number | bigint): n
 export function ioctlPointer(fd: number, request: number, arg: Buffer | null): number {
   const r = load().ioctl(fd, request, 'void *', arg) as number;
   return r < 0 ? -lastErrno() : r;
+}
+
+/** ioctl with a pointer argument on a koffi worker thread: for requests that block in the
+ *  kernel (CR_OP_RSTRT_PROCS). Resolves to the result, or -errno. */
+export function ioctlPointerAsync(fd: number, request: number, arg: Buffer | null): Promise<number> {
+  return new Promise((resolve, reject) => {
+    load().ioctlAsync.async(fd, request, arg, (err: unknown, r: number) => {
+      if (err) return reject(err);
+      resolve(r < 0 ? -lastErrno() : r);
+    });
+  });
 }
 
 /** poll(2) on one fd, run on a koffi worker thread so the event loop keeps turning.

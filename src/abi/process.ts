@@ -48,3 +48,21 @@ export function execProgram(file: string, argv: string[], env: Record<string, st
   load().execvpe(file, [...argv, null], [...envp, null]);
   throw new KernelError(`exec ${file}`, koffi().errno());
 }
+
+/** Die by `signal` as the restarted job did, with core dumps off (cr_restart's mimicry):
+ *  RLIMIT_CORE 0, default disposition, unblocked, then kill(getpid(), signal). */
+export function dieBySignal(signo: number): void {
+  const self = koffi().load(null);
+  const setrlimit = self.func('int setrlimit(int resource, void *rlim)');
+  const kill = self.func('int kill(int pid, int sig)');
+  const getpid = self.func('int getpid()');
+  const sigprocmask = self.func('int sigprocmask(int how, void *set, void *old)');
+  const RLIMIT_CORE = 4;
+  if (setrlimit(RLIMIT_CORE, Buffer.alloc(16)) < 0) throw new KernelError('setrlimit(RLIMIT_CORE)', koffi().errno());
+  load().signal(signo, null);
+  const set = Buffer.alloc(128);
+  set.writeBigUInt64LE(1n << BigInt(signo - 1), 0);
+  const SIG_UNBLOCK = 1;
+  if (sigprocmask(SIG_UNBLOCK, set, null) < 0) throw new KernelError('sigprocmask', koffi().errno());
+  if (kill(getpid(), signo) < 0) throw new KernelError(`kill(self, ${signo})`, koffi().errno());
+}

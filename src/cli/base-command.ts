@@ -18,7 +18,9 @@ export abstract class CrCommand extends Command {
     if (!this.quiet && !this.jsonEnabled()) process.stderr.write(`${line}\n`);
   }
 
-  protected override async catch(error: Error & {exitCode?: number}): Promise<any> {
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<any> {
+    // this.exit(n): not a failure, even with --json.
+    if (error instanceof Errors.ExitError) throw error;
     if (error instanceof CrError) {
       if (this.jsonEnabled()) {
         const doc: ErrorDocument = {error: {code: error.code, message: error.message, exitCode: error.exitCode, details: error.details}};

@@ -1,14 +1,13 @@
 // The flags of `cr checkpoint`: cr_checkpoint's full set (spec/blcr-abi.md §5), same names and letters.
 import {Flags} from '@oclif/core';
+import {bool, logFlags, repeatable, signalFlags} from './common-flag-defs.js';
 
-const b = (summary: string, extra: Record<string, unknown> = {}) => Flags.boolean({summary, allowNo: false, ...extra});
+const b = bool;
 const scope = 'Scope';
 const dest = 'Destination';
 const policy = 'Replace policy';
-const sig = 'Signal after checkpoint';
 const save = 'What to save';
 const ptrace = 'ptrace';
-const kmsg = 'Kernel log';
 
 export const checkpointFlags = {
   tree: b('ID is a pid: checkpoint it and all its descendants (default).', {char: 'T', helpGroup: scope}),
@@ -17,24 +16,16 @@ export const checkpointFlags = {
   sid: b('ID is a session id: checkpoint every process in it.', {char: 's', aliases: ['session'], helpGroup: scope}),
 
   cwd: b('Write context.<ID> in the current directory (default).', {char: 'c', helpGroup: dest}),
-  file: Flags.string({char: 'f', summary: 'Write the context file to FILE.', multiple: true, multipleNonGreedy: true, helpGroup: dest, helpValue: 'FILE'}),
-  dir: Flags.string({char: 'd', summary: 'Write context.<ID> in directory DIR.', multiple: true, multipleNonGreedy: true, helpGroup: dest, helpValue: 'DIR'}),
-  fd: Flags.integer({char: 'F', summary: 'Write to the already open file descriptor FD (replace policies do not apply).', multiple: true, multipleNonGreedy: true, helpGroup: dest, helpValue: 'FD'}),
+  file: Flags.string({char: 'f', summary: 'Write the context file to FILE.', ...repeatable, helpGroup: dest, helpValue: 'FILE'}),
+  dir: Flags.string({char: 'd', summary: 'Write context.<ID> in directory DIR.', ...repeatable, helpGroup: dest, helpValue: 'DIR'}),
+  fd: Flags.integer({char: 'F', summary: 'Write to the already open file descriptor FD (replace policies do not apply).', ...repeatable, helpGroup: dest, helpValue: 'FD'}),
 
   atomic: b('Write a temporary file, then rename it over the old one (default).', {helpGroup: policy}),
-  backup: Flags.string({summary: 'As --atomic, and keep the old file as NAME, or as FILE.~N~ without NAME.', multiple: true, multipleNonGreedy: true, helpGroup: policy, helpValue: '[=NAME]'}),
+  backup: Flags.string({summary: 'As --atomic, and keep the old file as NAME, or as FILE.~N~ without NAME.', ...repeatable, helpGroup: policy, helpValue: '[=NAME]'}),
   clobber: b('Overwrite the old file in place (it is lost if the checkpoint fails).', {helpGroup: policy}),
   noclobber: b('Fail if the file already exists.', {helpGroup: policy}),
 
-  run: b('Let the targets run on after the checkpoint (default).', {helpGroup: sig}),
-  signal: Flags.integer({char: 'S', summary: 'Send signal NUM (1-64) to the targets after the checkpoint.', multiple: true, multipleNonGreedy: true, helpGroup: sig, helpValue: 'NUM'}),
-  stop: b('Stop the targets (SIGSTOP) after the checkpoint.', {helpGroup: sig}),
-  term: b('Terminate the targets (SIGTERM) after the checkpoint.', {helpGroup: sig}),
-  abort: b('Abort the targets (SIGABRT) after the checkpoint.', {helpGroup: sig}),
-  kill: b('Kill the targets (SIGKILL) after the checkpoint.', {helpGroup: sig}),
-  cont: b('Continue the targets (SIGCONT) after the checkpoint.', {helpGroup: sig}),
-  'early-stop': b('Send SIGSTOP right after each process is dumped.', {hidden: true, helpGroup: sig}),
-  'early-abrt': b('Send SIGABRT right after each process is dumped.', {hidden: true, helpGroup: sig}),
+  ...signalFlags('checkpoint'),
 
   sync: b('fsync the file and its directory (default).', {helpGroup: dest}),
   nosync: b('Do not fsync.', {helpGroup: dest}),
@@ -51,13 +42,8 @@ export const checkpointFlags = {
   'ptracer-error': b('Fail if a target is ptracing another process (default).', {helpGroup: ptrace}),
   'ptracer-skip': b('Leave out targets that are ptracing others.', {helpGroup: ptrace}),
 
-  'kmsg-none': b('Never print the kernel log.', {helpGroup: kmsg}),
-  'kmsg-error': b('Print the kernel log when the checkpoint fails (default).', {helpGroup: kmsg}),
-  'kmsg-warning': b('Always print the kernel log.', {helpGroup: kmsg}),
-
-  time: Flags.integer({char: 't', summary: 'Give up after SEC seconds: the request is cancelled and nothing is written (0 = no limit).', multiple: true, multipleNonGreedy: true, helpValue: 'SEC'}),
-  quiet: b('No output on stderr.', {char: 'q'}),
-  verbose: b('Say what was done.', {char: 'v'}),
+  time: Flags.integer({char: 't', summary: 'Give up after SEC seconds: the request is cancelled and nothing is written (0 = no limit).', ...repeatable, helpValue: 'SEC'}),
+  ...logFlags(),
 };
 
 /** Rewrite `--backup` without a value to `--backup=` so oclif can parse BLCR's optional-value flag. */

@@ -1,6 +1,7 @@
 // `cr checkpoint` flags -> CheckpointOptions, following cr_checkpoint: later options win within a group.
 import path from 'node:path';
 import {UsageError} from '../errors/cr-error.js';
+import {flagOrder, lastOf as lastIn, lastValue as last, resolveKmsg, resolveSignal} from './common-flag-defs.js';
 import {CheckpointOptionsSchema, type CheckpointOptions, describeIssue} from '../schema/index.js';
 
 /** The parsed flags of `cr checkpoint` (oclif's output). */
@@ -21,15 +22,12 @@ export interface RawFlag {
 }
 
 const SCOPES: Record<string, CheckpointOptions['scope']> = {tree: 'tree', pid: 'proc', pgid: 'pgrp', sid: 'sess'};
-const SIGNALS: Record<string, number> = {run: 0, stop: 19, term: 15, abort: 6, kill: 9, cont: 18, 'early-stop': -19, 'early-abrt': -6};
 const POLICIES = ['atomic', 'backup', 'clobber', 'noclobber'] as const;
 const PTRACED: Record<string, CheckpointOptions['ptraced']> = {'ptraced-error': 'error', 'ptraced-skip': 'skip', 'ptraced-allow': 'allow'};
 const PTRACER: Record<string, CheckpointOptions['ptracer']> = {'ptracer-error': 'error', 'ptracer-skip': 'skip'};
-const KMSG: Record<string, CheckpointOptions['kmsg']> = {'kmsg-none': 'none', 'kmsg-error': 'error', 'kmsg-warning': 'warning'};
 const DESTS = ['cwd', 'file', 'dir', 'fd'];
 const FLAG_NAMES: Record<string, string> = {target: 'ID', signal: '--signal', timeSec: '--time', 'destination.fd': '--fd', 'destination.path': '--file'};
 
-const last = <T>(v: T[] | undefined): T | undefined => (v && v.length > 0 ? v[v.length - 1] : undefined);
 
 /** Parse the ID argument: exactly one decimal number, as cr_checkpoint requires. */
 export function parseId(id: string | undefined): number {
@@ -42,16 +40,11 @@ export function parseId(id: string | undefined): number {
 /** Resolve flags (with their order) and the ID into validated options. `cwd` anchors relative paths. */
 export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[], id: string | undefined, cwd = process.cwd()): CheckpointOptions {
   const target = parseId(id);
-  const order = raw.filter((r) => r.type === 'flag' && r.flag).map((r) => r.flag!);
-  const lastOf = (names: readonly string[]) => order.filter((f) => names.includes(f)).at(-1);
+  const order = flagOrder(raw);
+  const lastOf = (names: readonly string[]) => lastIn(order, names);
 
   const scope = SCOPES[lastOf(Object.keys(SCOPES)) ?? 'tree'];
-  const sigFlag = lastOf([...Object.keys(SIGNALS), 'signal']);
-  let signal = 0;
-  if (sigFlag === 'signal') {
-    signal = last(flags.signal)!;
-    if (!Number.isInteger(signal) || signal < 1 || signal > 64) throw new UsageError(`Expected --signal to be a signal number from 1 to 64, got \`${signal}\``);
-  } else if (sigFlag) signal = SIGNALS[sigFlag];
+  const signal = resolveSignal(order, flags.signal);
 
   const time = last(flags.time) ?? 0;
   if (!Number.isInteger(time) || time < 0) throw new UsageError(`Expected --time to be a whole number of seconds >= 0, got \`${time}\``);
@@ -98,7 +91,7 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
     ptraced: PTRACED[lastOf(Object.keys(PTRACED)) ?? 'ptraced-error'],
     ptracer: PTRACER[lastOf(Object.keys(PTRACER)) ?? 'ptracer-error'],
     timeSec: time,
-    kmsg: KMSG[lastOf(Object.keys(KMSG)) ?? 'kmsg-error'],
+    kmsg: resolveKmsg(order),
   };
   const parsed = CheckpointOptionsSchema.safeParse(input);
   if (!parsed.success) throw new UsageError(describeIssue(parsed.error, input, FLAG_NAMES));

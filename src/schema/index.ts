@@ -1,2 +1,3 @@
 export * from './checkpoint-options.js';
 export * from './issues.js';
+export * from './restart-options.js';

@@ -1,8 +1,8 @@
 // /proc/checkpoint/ctrl: open, version handshake, requests, log, reap, wait. Thin errno-checked wrappers.
 import {crStrerror, E, KernelError} from '../../errors/index.js';
 import {koffi} from '../koffi.js';
-import {ioctlPointer, ioctlValue, O, POLL, pollOne, sysClose, sysOpen} from '../libc.js';
-import {CR_CTRL_FILE, CR_MODULE_VERSION, CR_NOARG, CR_OP} from './constants.js';
+import {ioctlPointer, ioctlPointerAsync, ioctlValue, O, POLL, pollOne, sysClose, sysOpen} from '../libc.js';
+import {CR_CTRL_FILE, CR_MAX_RSTRT_RELOC, CR_MODULE_VERSION, CR_NOARG, CR_OP} from './constants.js';
 import {blcrStructs, type ChkptArgs, encodeStruct} from './structs.js';
 
 /** Why the control file could not be opened. */
@@ -43,6 +43,46 @@ export class CtrlFile {
     const buf = encodeStruct(blcrStructs().chkptArgs, args);
     const r = ioctlPointer(this.fd, CR_OP.CHKPT_REQ, buf);
     if (r < 0) throw new KernelError('CR_OP_CHKPT_REQ', -r);
+  }
+
+  /** CR_OP_RSTRT_REQ reading from `srcFd`; the relocation table and its strings are marshalled into
+   *  buffers that stay referenced for the whole call. Throws KernelError on an immediate failure. */
+  restartRequest(args: {srcFd: number; signal: number; flags: number; relocate: Array<[string, string]>}): void {
+    const k = koffi();
+    const {rstrtArgs, rstrtRelocate} = blcrStructs();
+    if (args.relocate.length > CR_MAX_RSTRT_RELOC) throw new KernelError('CR_OP_RSTRT_REQ', E.EINVAL, `at most ${CR_MAX_RSTRT_RELOC} relocations`);
+    const strings = args.relocate.map(([o, n]) => [Buffer.from(`${o}\0`), Buffer.from(`${n}\0`)] as const);
+    let table: Buffer | null = null;
+    if (strings.length > 0) {
+      const path = Array.from({length: CR_MAX_RSTRT_RELOC}, (_, i) =>
+        i < strings.length ? {oldpath: k.address(strings[i][0]), newpath: k.address(strings[i][1])} : {oldpath: null, newpath: null},
+      );
+      table = encodeStruct(rstrtRelocate, {count: strings.length, path});
+    }
+    const buf = encodeStruct(rstrtArgs, {cr_fd: args.srcFd, signal: args.signal, relocate: table ? k.address(table) : null, flags: args.flags});
+    const r = ioctlPointer(this.fd, CR_OP.RSTRT_REQ, buf);
+    // `strings` and `table` are referenced up to here, so they outlive the call.
+    void strings.length;
+    void table?.length;
+    if (r < 0) throw new KernelError('CR_OP_RSTRT_REQ', -r);
+  }
+
+  /** CR_OP_RSTRT_PROCS on a worker thread (it blocks in the kernel). Resolves to the next process's
+   *  {threads, cloneFlags}, or undefined when no more processes are needed; -errno values are thrown. */
+  async restartProcs(): Promise<{threads: number; cloneFlags: number} | undefined> {
+    const tbl = Buffer.alloc(8);
+    for (;;) {
+      const r = await ioctlPointerAsync(this.fd, CR_OP.RSTRT_PROCS, tbl);
+      if (r === -E.EINTR) continue;
+      if (r < 0) throw new KernelError('CR_OP_RSTRT_PROCS', -r);
+      if (r === 0) return undefined;
+      return {threads: tbl.readInt32LE(0), cloneFlags: tbl.readInt32LE(4)};
+    }
+  }
+
+  /** CR_OP_RSTRT_REAP: the restarted pid (>= 0), or -errno (EAGAIN: not finished). */
+  reapRestart(): number {
+    return ioctlValue(this.fd, CR_OP.RSTRT_REAP, CR_NOARG);
   }
 
   /** CR_OP_CHKPT_LOG or CR_OP_RSTRT_LOG: size query, then fill. Returns the text ('' when empty). */

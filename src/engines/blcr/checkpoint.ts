@@ -21,9 +21,9 @@ export class CheckpointTimeoutError extends KernelError {
 
 /** Raised when the wait is aborted by a signal; the request has been cancelled. Exit 128 + signo. */
 export class CheckpointAbortedError extends CrError {
-  constructor(reason: string) {
+  constructor(reason: string, what = 'Checkpoint') {
     const signo = os.constants.signals[reason as NodeJS.Signals];
-    super(`Checkpoint failed: interrupted by ${reason}; the request was cancelled`, {exitCode: signo ? 128 + signo : 1, code: 'EINTR'});
+    super(`${what} failed: interrupted by ${reason}; the request was cancelled`, {exitCode: signo ? 128 + signo : 1, code: 'EINTR'});
   }
 }
 

@@ -3,3 +3,4 @@ export * from './info.js';
 export * from './messages.js';
 export * from './request.js';
 export * from './version.js';
+export * from './restart.js';

@@ -25,3 +25,16 @@ export function checkpointFailed(op: string, errno: number, log: string[] = []):
 export function describeErrno(errno: number): {errno: number; name: string; message: string} {
   return {errno, name: errnoName(errno), message: crStrerror(errno)};
 }
+
+/** cr_restart's failure: "Restart failed: <strerror>", exit errno & 0xff, the kernel log attached. */
+export function restartFailed(op: string, errno: number, log: string[] = []): KernelError {
+  const reason = errno === E.ENOSYS ? 'support missing from kernel' : crStrerror(errno);
+  return new KernelError(op, errno, `Restart failed: ${reason}`, log.map((line) => `- ${line}`));
+}
+
+/** cr_restart's failure classes, which pick the --run-on-fail-* hook. */
+export function failureClass(errno: number): 'temp' | 'env' | 'perm' {
+  if (errno === E.ENOMEM || errno === E.EBUSY) return 'temp';
+  if ([E.EACCES, E.EPERM, E.ENOENT, E.EEXIST, E.EISDIR, E.ENOTDIR].includes(errno as never)) return 'env';
+  return 'perm';
+}

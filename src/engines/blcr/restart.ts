@@ -1,0 +1,129 @@
+// One BLCR restart request: open+VERSION, RSTRT_REQ, the RSTRT_PROCS loop (a helper child per
+// process), wait, LOG, REAP. The pipeline calls the steps; this file knows the kernel and the helper.
+import fs from 'node:fs';
+import {CR_OP, CR_RSTRT} from '../../abi/blcr/constants.js';
+import {CtrlFile, CtrlMissingError} from '../../abi/blcr/ctrl.js';
+import {E, KernelError} from '../../errors/index.js';
+import {type RestartChild, spawnRestartChild} from '../../exec/restart-child.js';
+import type {RestartOptions} from '../../schema/index.js';
+import {restartFailed} from './messages.js';
+import {checkVersion, type InterfaceVersion} from './version.js';
+import {WAIT_SLICE_MS, type WaitOptions, CheckpointAbortedError} from './checkpoint.js';
+
+/** cr_rstrt_args.flags for the options: ASYNC_ERR always, so the log survives a failure. */
+export function rstrtFlags(opts: Pick<RestartOptions, 'restorePid' | 'restorePgid' | 'restoreSid'>): number {
+  let flags = CR_RSTRT.ASYNC_ERR;
+  if (opts.restorePid) flags |= CR_RSTRT.RESTORE_PID;
+  if (opts.restorePgid) flags |= CR_RSTRT.RESTORE_PGID;
+  if (opts.restoreSid) flags |= CR_RSTRT.RESTORE_SID;
+  return flags;
+}
+
+export class BlcrRestart {
+  private ctrl?: CtrlFile;
+  private srcFd?: number;
+  private ownSrc = false;
+  /** Helpers started, by pid; the one REAP names is the restarted job cr waits for. */
+  readonly children = new Map<number, RestartChild>();
+  log: string[] = [];
+  interfaceVersion?: InterfaceVersion;
+
+  /** Open the control file and agree on the interface version. */
+  open(): void {
+    try {
+      this.ctrl = CtrlFile.open();
+    } catch (error) {
+      if (error instanceof CtrlMissingError) throw new CtrlMissingError(error.openErrno, 'Restart failed: ');
+      throw error;
+    }
+    try {
+      this.interfaceVersion = checkVersion(this.ctrl);
+    } catch (error) {
+      this.cancel();
+      throw error;
+    }
+  }
+
+  /** CR_OP_RSTRT_REQ from the context file (read from offset 0) or the given fd (its current offset). */
+  request(opts: RestartOptions): void {
+    if (opts.source.kind === 'file') {
+      try {
+        this.srcFd = fs.openSync(opts.source.path, fs.constants.O_RDONLY);
+        this.ownSrc = true;
+      } catch (error) {
+        throw restartFailed('open', Math.abs((error as NodeJS.ErrnoException).errno ?? E.EIO));
+      }
+    } else this.srcFd = opts.source.fd;
+    try {
+      this.ctrlFile().restartRequest({srcFd: this.srcFd, signal: opts.signal, flags: rstrtFlags(opts), relocate: opts.relocate});
+    } catch (error) {
+      if (error instanceof KernelError) throw restartFailed('CR_OP_RSTRT_REQ', error.errno);
+      throw error;
+    }
+  }
+
+  /** The RSTRT_PROCS loop: one helper per process the kernel asks for. Returns how many were started. */
+  async createProcesses(onChild?: (c: RestartChild) => void): Promise<number> {
+    const ctrl = this.ctrlFile();
+    for (;;) {
+      let tbl;
+      try {
+        tbl = await ctrl.restartProcs();
+      } catch (error) {
+        if (error instanceof KernelError) throw restartFailed('CR_OP_RSTRT_PROCS', error.errno);
+        throw error;
+      }
+      if (!tbl) return this.children.size;
+      const child = await spawnRestartChild(ctrl.fd, tbl.threads, tbl.cloneFlags);
+      this.children.set(child.pid, child);
+      onChild?.(child);
+    }
+  }
+
+  /** Wait for the kernel to finish (POLLIN), off the event loop. */
+  async wait(opts: WaitOptions): Promise<void> {
+    const ctrl = this.ctrlFile();
+    for (;;) {
+      if (opts.signal?.aborted) throw new CheckpointAbortedError(String(opts.signal.reason ?? 'a signal'), 'Restart');
+      const state = await ctrl.wait(WAIT_SLICE_MS);
+      opts.onTick?.();
+      if (state === 'done') return;
+      if (state === 'no-request') throw new KernelError('poll', E.EINVAL, 'Restart failed: the kernel reports no request on the control file');
+    }
+  }
+
+  /** CR_OP_RSTRT_LOG; failures to read it are ignored, as cr_restart does. */
+  readLog(): string[] {
+    try {
+      this.log = this.ctrlFile().readLog(CR_OP.RSTRT_LOG).split('\n').filter((l) => l.length > 0);
+    } catch {
+      this.log = [];
+    }
+    return this.log;
+  }
+
+  /** CR_OP_RSTRT_REAP: the restarted job's pid (0: its root is not cr's child). Closes the fds. */
+  reap(withLog = true): number {
+    const ctrl = this.ctrlFile();
+    let r: number;
+    do r = ctrl.reapRestart(); while (r === -E.EINTR);
+    this.cancel();
+    if (r < 0) throw restartFailed('CR_OP_RSTRT_REAP', -r, withLog ? this.log : []);
+    return r;
+  }
+
+  /** Close the control fd (the kernel releases an unreaped request) and the context file. Idempotent. */
+  cancel(): void {
+    const ctrl = this.ctrl;
+    this.ctrl = undefined;
+    ctrl?.close();
+    if (this.ownSrc && this.srcFd !== undefined) fs.closeSync(this.srcFd);
+    this.srcFd = undefined;
+    this.ownSrc = false;
+  }
+
+  private ctrlFile(): CtrlFile {
+    if (!this.ctrl) throw new KernelError('ctrl', E.EBADF, 'internal error: the control file is not open');
+    return this.ctrl;
+  }
+}

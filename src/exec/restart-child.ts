@@ -1,0 +1,49 @@
+// Starting the native restart helper (native/build/cr-rstrt-child) for one RSTRT_PROCS entry.
+// It must be a child of cr (BLCR makes the restarted process a child of the restarter) and it
+// inherits the control fd as fd 3.
+import {type ChildProcess, spawn} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {CrError} from '../errors/index.js';
+
+/** The fd number the helper receives the control file on. */
+export const HELPER_CTRL_FD = 3;
+
+/** How a child ended. */
+export interface ChildEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RestartChild {
+  child: ChildProcess;
+  pid: number;
+  /** Resolves when the process (helper, then restarted program) ends. */
+  ended: Promise<ChildEnd>;
+}
+
+let helper: string | undefined;
+
+/** Where the helper is: $CR_RSTRT_CHILD, or native/build/ of this installation. */
+export function restartHelperPath(): string {
+  if (process.env.CR_RSTRT_CHILD) return process.env.CR_RSTRT_CHILD;
+  if (helper) return helper;
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'native', 'build', 'cr-rstrt-child');
+    if (fs.existsSync(candidate)) return (helper = candidate);
+  }
+  throw new CrError('Restart failed: the restart helper native/build/cr-rstrt-child is missing (run `npm install`, which builds it)', {exitCode: 2, code: 'ENOENT'});
+}
+
+/** Start one helper: `cr-rstrt-child 3 THREADS CLONE_FLAGS`, stdio shared with cr, ctrl fd as fd 3. */
+export function spawnRestartChild(ctrlFd: number, threads: number, cloneFlags: number): Promise<RestartChild> {
+  const child = spawn(restartHelperPath(), [String(HELPER_CTRL_FD), String(threads), `0x${cloneFlags.toString(16)}`], {
+    stdio: ['inherit', 'inherit', 'inherit', ctrlFd],
+  });
+  const ended = new Promise<ChildEnd>((resolve) => child.once('exit', (code, signal) => resolve({code, signal})));
+  return new Promise((resolve, reject) => {
+    child.once('spawn', () => resolve({child, pid: child.pid!, ended}));
+    child.once('error', (error) => reject(new CrError(`Restart failed: cannot start ${restartHelperPath()}: ${error.message}`, {exitCode: 2, code: 'ENOENT'})));
+  });
+}

@@ -1,0 +1,14 @@
+// Running a user's hook command as system(3) would: sh -c CMD, stdio shared, its exit status back.
+import os from 'node:os';
+import {CrError} from '../errors/index.js';
+
+/** Run `command` with /bin/sh; resolves to its exit status (128 + n when killed by signal n). */
+export async function runShellHook(command: string, env: Record<string, string> = {}): Promise<number> {
+  const {execa} = await import('execa');
+  const r = await execa('/bin/sh', ['-c', command], {stdio: 'inherit', reject: false, env: {...process.env, ...env}});
+  if (r.failed && r.exitCode === undefined && !r.signal) {
+    throw new CrError(`cannot run hook \`${command}\`: ${r.shortMessage}`, {exitCode: 1, code: 'EHOOK'});
+  }
+  if (r.signal) return 128 + os.constants.signals[r.signal];
+  return r.exitCode ?? 1;
+}

@@ -1,0 +1,159 @@
+// `cr restart` as a listr2 task list: check the file -> preflight -> request -> processes -> wait
+// -> log -> reap; then the --run-on-* hooks, and the restarted job is waited for and mirrored.
+import os from 'node:os';
+import {Listr} from 'listr2';
+import {BlcrRestart, failureClass, rstrtFlags} from '../engines/blcr/index.js';
+import {CrError, KernelError, UsageError} from '../errors/index.js';
+import type {ChildEnd, RestartChild} from '../exec/restart-child.js';
+import {runShellHook} from '../exec/shell.js';
+import type {FailureClass, RestartOptions} from '../schema/index.js';
+import {checkRestartable, ContextFileError} from '../store/index.js';
+import {type OutputMode, rendererOptions} from './renderer.js';
+
+/** What a successful restart reports (the --json document), once the job has ended. */
+export interface RestartResult {
+  file: string | null;
+  pid: number;
+  processes: number;
+  flags: string;
+  signal: number;
+  relocate: Array<[string, string]>;
+  log: string[];
+  /** How the restarted job ended (null when it was not cr's child: pid 0). */
+  exit: ChildEnd | null;
+}
+
+/** A restart that succeeded: the job runs; `ended` resolves when it ends. */
+export interface RunningRestart {
+  result: Omit<RestartResult, 'exit'>;
+  job?: RestartChild;
+}
+
+interface Ctx {
+  engine: BlcrRestart;
+  pid: number;
+}
+
+/** Signals cr_restart passes on to the restarted job while it waits. */
+const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGCONT', 'SIGWINCH', 'SIGURG', 'SIGVTALRM', 'SIGPROF', 'SIGPWR'];
+/** Job-control stops go to the job and to cr itself. */
+const STOPS: NodeJS.Signals[] = ['SIGTSTP', 'SIGTTIN', 'SIGTTOU'];
+
+/** Restart from a context file; throws CrError on failure (before any fail hook runs). */
+export async function startRestart(opts: RestartOptions, mode: OutputMode, signal?: AbortSignal): Promise<RunningRestart> {
+  const ctx: Ctx = {engine: new BlcrRestart(), pid: 0};
+  const file = opts.source.kind === 'file' ? opts.source.path : null;
+  const tasks = new Listr<Ctx, any, any>(
+    [
+      {
+        title: file ? `Check: ${file}` : 'Check',
+        skip: () => !file,
+        task: () => {
+          try {
+            checkRestartable(file!);
+          } catch (error) {
+            if (error instanceof ContextFileError) throw new KernelError('check', error.errno, `Restart failed: ${error.message}`);
+            throw error;
+          }
+        },
+      },
+      {title: 'Preflight: open /proc/checkpoint/ctrl and check the interface version', task: (c) => c.engine.open()},
+      {title: 'Request', task: (c) => c.engine.request(opts)},
+      {
+        title: 'Processes',
+        task: async (c, task) => {
+          const n = await c.engine.createProcesses((child) => (task.title = `Processes: pid ${child.pid}`));
+          task.title = `Processes: ${n} created`;
+        },
+      },
+      {title: 'Wait', task: (c) => c.engine.wait({timeSec: 0, signal})},
+      {title: 'Log: collect the kernel log', task: (c) => void c.engine.readLog()},
+      {title: 'Reap', task: (c) => void (c.pid = c.engine.reap(opts.kmsg !== 'none'))},
+    ],
+    {...rendererOptions(mode), ctx},
+  );
+  try {
+    await tasks.run();
+  } catch (error) {
+    ctx.engine.cancel();
+    throw error;
+  }
+  return {
+    result: {
+      file,
+      pid: ctx.pid,
+      processes: ctx.engine.children.size,
+      flags: `0x${rstrtFlags(opts).toString(16)}`,
+      signal: opts.signal,
+      relocate: opts.relocate,
+      log: ctx.engine.log,
+    },
+    job: ctx.engine.children.get(ctx.pid),
+  };
+}
+
+/** Wait for the restarted job, passing signals on to it as cr_restart does. */
+export async function waitForJob(job: RestartChild): Promise<ChildEnd> {
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      job.child.kill(sig);
+    } catch {
+      // the job is gone; its end is on the way
+    }
+    if (STOPS.includes(sig)) process.kill(process.pid, 'SIGSTOP');
+  };
+  const listeners = [...FORWARDED, ...STOPS].map((sig) => [sig, () => forward(sig)] as const);
+  for (const [sig, fn] of listeners) process.on(sig, fn);
+  try {
+    return await job.ended;
+  } finally {
+    for (const [sig, fn] of listeners) process.off(sig, fn);
+  }
+}
+
+/** The class of a failure, for the --run-on-fail-* hooks. */
+export function classOf(error: unknown): FailureClass {
+  if (error instanceof UsageError) return 'args';
+  if (error instanceof KernelError) return failureClass(error.errno);
+  return 'perm';
+}
+
+/** Run the hook for `which`, if given. Returns its status (0 when there is no hook). */
+export async function runHook(hooks: RestartOptions['hooks'], which: FailureClass | 'success'): Promise<number> {
+  const command = hooks[which];
+  return command ? runShellHook(command) : 0;
+}
+
+/** An error whose exit status is a hook's (cr_restart exits with a failing hook's status). */
+export class HookStatusError extends CrError {
+  constructor(original: CrError, status: number) {
+    super(original.message, {exitCode: status, code: original.code, details: original.details, cause: original});
+  }
+}
+
+/** The whole of `cr restart`: restart, hooks, then wait for the job and report how it ended.
+ *  SIGINT/SIGTERM cancel the request while it is being made; afterwards they go to the job. */
+export async function runRestart(opts: RestartOptions, mode: OutputMode): Promise<RestartResult> {
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => abort.abort(sig);
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  let running: RunningRestart;
+  try {
+    running = await startRestart(opts, mode, abort.signal);
+  } catch (error) {
+    if (error instanceof CrError) {
+      const status = await runHook(opts.hooks, classOf(error));
+      if (status !== 0) throw new HookStatusError(error, status);
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  const status = await runHook(opts.hooks, 'success');
+  if (status !== 0) throw new CrError(`--run-on-success hook exited with status ${status}`, {exitCode: status, code: 'EHOOK'});
+  if (!running.job) return {...running.result, exit: null};
+  return {...running.result, exit: await waitForJob(running.job)};
+}
+
+/** Signal number of a signal name. */
+export const signalNumber = (sig: NodeJS.Signals) => os.constants.signals[sig];
