@@ -9,6 +9,7 @@ import {runShellHook} from '../exec/shell.js';
 import type {FailureClass, RestartOptions} from '../schema/index.js';
 import {checkRestartable, ContextFileError} from '../store/index.js';
 import {type OutputMode, rendererOptions} from './renderer.js';
+import {SignalRelay} from './signal-relay.js';
 
 /** What a successful restart reports (the --json document), once the job has ended. */
 export interface RestartResult {
@@ -33,11 +34,6 @@ interface Ctx {
   engine: BlcrRestart;
   pid: number;
 }
-
-/** Signals cr_restart passes on to the restarted job while it waits. */
-const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGCONT', 'SIGWINCH', 'SIGURG', 'SIGVTALRM', 'SIGPROF', 'SIGPWR'];
-/** Job-control stops go to the job and to cr itself. */
-const STOPS: NodeJS.Signals[] = ['SIGTSTP', 'SIGTTIN', 'SIGTTOU'];
 
 /** Restart from a context file; throws CrError on failure (before any fail hook runs). */
 export async function startRestart(opts: RestartOptions, mode: OutputMode, signal?: AbortSignal): Promise<RunningRestart> {
@@ -76,6 +72,9 @@ export async function startRestart(opts: RestartOptions, mode: OutputMode, signa
     await tasks.run();
   } catch (error) {
     ctx.engine.cancel();
+    // Nothing half-restarted is left behind: processes already created are killed, as BLCR
+    // does when a restart is aborted.
+    for (const c of ctx.engine.children.values()) c.child.kill('SIGKILL');
     throw error;
   }
   return {
@@ -90,25 +89,6 @@ export async function startRestart(opts: RestartOptions, mode: OutputMode, signa
     },
     job: ctx.engine.children.get(ctx.pid),
   };
-}
-
-/** Wait for the restarted job, passing signals on to it as cr_restart does. */
-export async function waitForJob(job: RestartChild): Promise<ChildEnd> {
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      job.child.kill(sig);
-    } catch {
-      // the job is gone; its end is on the way
-    }
-    if (STOPS.includes(sig)) process.kill(process.pid, 'SIGSTOP');
-  };
-  const listeners = [...FORWARDED, ...STOPS].map((sig) => [sig, () => forward(sig)] as const);
-  for (const [sig, fn] of listeners) process.on(sig, fn);
-  try {
-    return await job.ended;
-  } finally {
-    for (const [sig, fn] of listeners) process.off(sig, fn);
-  }
 }
 
 /** The class of a failure, for the --run-on-fail-* hooks. */
@@ -134,25 +114,26 @@ export class HookStatusError extends CrError {
 /** The whole of `cr restart`: restart, hooks, then wait for the job and report how it ended.
  *  SIGINT/SIGTERM cancel the request while it is being made; afterwards they go to the job. */
 export async function runRestart(opts: RestartOptions, mode: OutputMode): Promise<RestartResult> {
-  const abort = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => abort.abort(sig);
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  let running: RunningRestart;
+  const relay = new SignalRelay().start();
   try {
-    running = await startRestart(opts, mode, abort.signal);
-  } catch (error) {
-    if (error instanceof CrError) {
-      const status = await runHook(opts.hooks, classOf(error));
-      if (status !== 0) throw new HookStatusError(error, status);
+    let running: RunningRestart;
+    try {
+      running = await startRestart(opts, mode, relay.abort.signal);
+    } catch (error) {
+      if (error instanceof CrError) {
+        const status = await runHook(opts.hooks, classOf(error));
+        if (status !== 0) throw new HookStatusError(error, status);
+      }
+      throw error;
     }
-    throw error;
+    if (running.job) relay.forwardTo(running.job.child);
+    const status = await runHook(opts.hooks, 'success');
+    if (status !== 0) throw new CrError(`--run-on-success hook exited with status ${status}`, {exitCode: status, code: 'EHOOK'});
+    if (!running.job) return {...running.result, exit: null};
+    return {...running.result, exit: await running.job.ended};
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    relay.stop();
   }
-  const status = await runHook(opts.hooks, 'success');
-  if (status !== 0) throw new CrError(`--run-on-success hook exited with status ${status}`, {exitCode: status, code: 'EHOOK'});
-  if (!running.job) return {...running.result, exit: null};
-  return {...running.result, exit: await waitForJob(running.job)};
 }
 
 /** Signal number of a signal name. */

@@ -17,7 +17,10 @@ function startRestart(args: string[], env: Record<string, string> = {}) {
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<CrRun>((resolve) => child.on('close', (code, signal) => resolve({code, signal, stdout, stderr})));
+  const done = new Promise<CrRun>((resolve) => {
+    child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}));
+    child.on('exit', (code, signal) => setTimeout(() => resolve({code, signal, stdout, stderr}), 1000));
+  });
   return {child, done};
 }
 

@@ -34,10 +34,16 @@ export function runCr(args: string[], opts: {env?: Record<string, string>; kerne
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
     child.on('error', reject);
-    child.on('close', (code, signal) => {
+    let settled = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       resolve({code, signal, stdout, stderr});
-    });
+    };
+    child.on('close', finish);
+    // A restarted job may keep cr's stdout open after cr ends: do not wait for it for long.
+    child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 1000));
   });
 }
 

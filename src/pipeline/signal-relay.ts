@@ -1,0 +1,49 @@
+// Signals received while `cr restart` runs: before the job exists they are held (SIGINT/SIGTERM also
+// cancel the request); once the job is known they all go to it (job-control stops to cr too).
+import type {ChildProcess} from 'node:child_process';
+
+/** Signals passed on to the restarted job, as cr_restart does. */
+export const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGCONT', 'SIGWINCH', 'SIGURG', 'SIGVTALRM', 'SIGPROF', 'SIGPWR'];
+/** Job-control stops go to the job and to cr itself. */
+const STOPS: NodeJS.Signals[] = ['SIGTSTP', 'SIGTTIN', 'SIGTTOU'];
+const CANCELS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+export class SignalRelay {
+  /** Aborted by SIGINT/SIGTERM before the job is known. */
+  readonly abort = new AbortController();
+  private job?: ChildProcess;
+  private held: NodeJS.Signals[] = [];
+  private readonly listeners = [...FORWARDED, ...STOPS].map((sig) => [sig, () => this.on(sig)] as const);
+
+  /** Start listening (this also keeps Node's own SIGUSR1 debugger hook out of the way). */
+  start(): this {
+    for (const [sig, fn] of this.listeners) process.on(sig, fn);
+    return this;
+  }
+
+  /** The job is known: pass on what was held, and everything from now on. */
+  forwardTo(job: ChildProcess): void {
+    this.job = job;
+    for (const sig of this.held.splice(0)) this.deliver(sig);
+  }
+
+  stop(): void {
+    for (const [sig, fn] of this.listeners) process.off(sig, fn);
+  }
+
+  private on(sig: NodeJS.Signals): void {
+    if (this.job) return this.deliver(sig);
+    // Held in any case: if the restart completes before the cancel is seen, the job gets it.
+    this.held.push(sig);
+    if (CANCELS.includes(sig)) this.abort.abort(sig);
+  }
+
+  private deliver(sig: NodeJS.Signals): void {
+    try {
+      this.job!.kill(sig);
+    } catch {
+      // the job is gone; its end is on the way
+    }
+    if (STOPS.includes(sig)) process.kill(process.pid, 'SIGSTOP');
+  }
+}
