@@ -55,13 +55,25 @@ describe('cr restart (test kernel)', function () {
     return {file, out: prog.out, saved, pid: prog.pid, ready: fs.readFileSync(prog.out.replace(/out$/, 'ready'), 'utf8')};
   }
 
-  it('round trip: the counter continues from its saved value and cr restart exits with its status', async () => {
-    const job = await killedCheckpoint(['--exit-at', '40', '--exit-code', '7']);
-    const before = lines(job.out);
-    const r = await runCr(['restart', job.file]);
+  it('round trip: cr run -- counter, cr checkpoint --kill, cr restart: the counter continues and its status is cr restart\'s', async () => {
+    const out = path.join(dir, 'out');
+    const run = spawn(process.execPath, [CR_BIN, 'run', '--', path.join(TK_BUILD, 'counter'), '--interval-ms', '20', '--out', out, '--exit-at', '40', '--exit-code', '7'], {
+      env: {...process.env, LD_LIBRARY_PATH: TK_BUILD, CR_TESTKERNEL_DIR: kernelEnv().CR_TESTKERNEL_DIR},
+      stdio: 'ignore',
+    });
+    await waitFor(() => lines(out).length >= 3, 5000, 'counter ticking under cr run');
+    const file = path.join(dir, 'job.ctx');
+    let r = await runCr(['checkpoint', '--kill', '-f', file, String(run.pid)]);
+    expect(r.code, r.stderr).to.equal(0);
+    await waitFor(() => run.signalCode !== null, 5000, 'the counter killed');
+    expect(run.signalCode).to.equal('SIGKILL');
+    const saved = Number(walkContext(file).sections[0].records.get(REC.STATE)![0].readBigInt64LE(0));
+    const before = lines(out);
+    expect(before.at(-1)).to.be.at.least(saved);
+    r = await runCr(['restart', file]);
     expect(r.code, r.stderr).to.equal(7);
-    const after = lines(job.out).slice(before.length);
-    expect(after[0], 'first value after restart').to.equal(job.saved + 1);
+    const after = lines(out).slice(before.length);
+    expect(after[0], 'first value after restart').to.equal(saved + 1);
     expect(after.at(-1)).to.equal(40);
     for (let i = 1; i < after.length; i++) expect(after[i]).to.equal(after[i - 1] + 1);
   });
