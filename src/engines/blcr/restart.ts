@@ -2,13 +2,11 @@
 // process), wait, LOG, REAP. The pipeline calls the steps; this file knows the kernel and the helper.
 import fs from 'node:fs';
 import {CR_OP, CR_RSTRT} from '../../abi/blcr/constants.js';
-import {CtrlFile, CtrlMissingError} from '../../abi/blcr/ctrl.js';
 import {E, KernelError} from '../../errors/index.js';
 import {type RestartChild, spawnRestartChild} from '../../exec/restart-child.js';
 import type {RestartOptions} from '../../schema/index.js';
 import {restartFailed} from './messages.js';
-import {checkVersion, type InterfaceVersion} from './version.js';
-import {WAIT_SLICE_MS, type WaitOptions, CheckpointAbortedError} from './checkpoint.js';
+import {CtrlRequest} from './ctrl-request.js';
 
 /** cr_rstrt_args.flags for the options: ASYNC_ERR always, so the log survives a failure. */
 export function rstrtFlags(opts: Pick<RestartOptions, 'restorePid' | 'restorePgid' | 'restoreSid'>): number {
@@ -19,29 +17,14 @@ export function rstrtFlags(opts: Pick<RestartOptions, 'restorePid' | 'restorePgi
   return flags;
 }
 
-export class BlcrRestart {
-  private ctrl?: CtrlFile;
+export class BlcrRestart extends CtrlRequest {
   private srcFd?: number;
   private ownSrc = false;
   /** Helpers started, by pid; the one REAP names is the restarted job cr waits for. */
   readonly children = new Map<number, RestartChild>();
-  log: string[] = [];
-  interfaceVersion?: InterfaceVersion;
 
-  /** Open the control file and agree on the interface version. */
-  open(): void {
-    try {
-      this.ctrl = CtrlFile.open();
-    } catch (error) {
-      if (error instanceof CtrlMissingError) throw new CtrlMissingError(error.openErrno, 'Restart failed: ');
-      throw error;
-    }
-    try {
-      this.interfaceVersion = checkVersion(this.ctrl);
-    } catch (error) {
-      this.cancel();
-      throw error;
-    }
+  constructor() {
+    super('Restart', CR_OP.RSTRT_LOG);
   }
 
   /** CR_OP_RSTRT_REQ from the context file (read from offset 0) or the given fd (its current offset). */
@@ -80,28 +63,6 @@ export class BlcrRestart {
     }
   }
 
-  /** Wait for the kernel to finish (POLLIN), off the event loop. */
-  async wait(opts: WaitOptions): Promise<void> {
-    const ctrl = this.ctrlFile();
-    for (;;) {
-      if (opts.signal?.aborted) throw new CheckpointAbortedError(String(opts.signal.reason ?? 'a signal'), 'Restart');
-      const state = await ctrl.wait(WAIT_SLICE_MS);
-      opts.onTick?.();
-      if (state === 'done') return;
-      if (state === 'no-request') throw new KernelError('poll', E.EINVAL, 'Restart failed: the kernel reports no request on the control file');
-    }
-  }
-
-  /** CR_OP_RSTRT_LOG; failures to read it are ignored, as cr_restart does. */
-  readLog(): string[] {
-    try {
-      this.log = this.ctrlFile().readLog(CR_OP.RSTRT_LOG).split('\n').filter((l) => l.length > 0);
-    } catch {
-      this.log = [];
-    }
-    return this.log;
-  }
-
   /** CR_OP_RSTRT_REAP: the restarted job's pid (0: its root is not cr's child). Closes the fds. */
   reap(withLog = true): number {
     const ctrl = this.ctrlFile();
@@ -113,17 +74,10 @@ export class BlcrRestart {
   }
 
   /** Close the control fd (the kernel releases an unreaped request) and the context file. Idempotent. */
-  cancel(): void {
-    const ctrl = this.ctrl;
-    this.ctrl = undefined;
-    ctrl?.close();
+  override cancel(): void {
+    super.cancel();
     if (this.ownSrc && this.srcFd !== undefined) fs.closeSync(this.srcFd);
     this.srcFd = undefined;
     this.ownSrc = false;
-  }
-
-  private ctrlFile(): CtrlFile {
-    if (!this.ctrl) throw new KernelError('ctrl', E.EBADF, 'internal error: the control file is not open');
-    return this.ctrl;
   }
 }
