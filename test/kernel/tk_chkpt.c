@@ -141,34 +141,6 @@ static void tk_read_requester(struct tk_chkpt *ck)
 
 static void *tk_chkpt_worker(void *arg);
 
-static int tk_start_worker(struct tk_req *req)
-{
-	pthread_attr_t attr;
-	pthread_t th;
-	sigset_t all, old;
-	int err;
-
-	if ((err = pthread_attr_init(&attr)) != 0)
-		return err;
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	/* The worker blocks every signal: the process's handlers stay its own. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_mutex_lock(&tk_mu);
-	req->refs++;
-	req->has_worker = 1;
-	pthread_mutex_unlock(&tk_mu);
-	err = pthread_create(&th, &attr, tk_chkpt_worker, req);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (err != 0) {
-		pthread_mutex_lock(&tk_mu);
-		req->has_worker = 0;
-		tk_req_put_locked(req);
-		pthread_mutex_unlock(&tk_mu);
-	}
-	return err;
-}
 
 int tk_chkpt_request(int fd, const struct cr_chkpt_args *uargs)
 {
@@ -201,7 +173,7 @@ int tk_chkpt_request(int fd, const struct cr_chkpt_args *uargs)
 			tk_read_knobs(ck);
 			if (ck->args.cr_secs != 0)
 				req->deadline_ns = tk_now_ns() + (int64_t)ck->args.cr_secs * 1000000000;
-			err = tk_start_worker(req);
+			err = tk_req_start_worker(req, tk_chkpt_worker);
 		}
 		if (err != 0 && (ck->args.flags & CR_CHKPT_ASYNC_ERR)) {
 			tk_req_complete(req, err);  /* REAP returns it, LOG explains it */

@@ -104,6 +104,8 @@ struct tk_req {
 TK_HIDDEN struct tk_req *tk_req_new(enum tk_req_kind kind, void *priv, void (*destroy)(void *));
 /* Drop one reference; frees at zero. Call with tk_mu held. */
 TK_HIDDEN void tk_req_put_locked(struct tk_req *req);
+/* Start a detached worker thread (all signals blocked) holding a reference on req: 0 or an errno. */
+TK_HIDDEN int tk_req_start_worker(struct tk_req *req, void *(*fn)(void *));
 TK_HIDDEN void tk_req_log(struct tk_req *req, const char *fmt, ...) TK_PRINTF(2, 3);
 /* Store the result (first call wins) and make the ctrl fd readable. */
 TK_HIDDEN void tk_req_complete(struct tk_req *req, int err);

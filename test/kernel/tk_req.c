@@ -157,3 +157,33 @@ int tk_req_sleep(struct tk_req *req, int64_t ns)
 		tk_sleep_ns(left < 20000000 ? left : 20000000);
 	}
 }
+
+/* Start a detached worker thread running fn(req); it holds a reference on req. */
+int tk_req_start_worker(struct tk_req *req, void *(*fn)(void *))
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+	int err;
+
+	if ((err = pthread_attr_init(&attr)) != 0)
+		return err;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* The worker blocks every signal: the process's handlers stay its own. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_mutex_lock(&tk_mu);
+	req->refs++;
+	req->has_worker = 1;
+	pthread_mutex_unlock(&tk_mu);
+	err = pthread_create(&th, &attr, fn, req);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (err != 0) {
+		pthread_mutex_lock(&tk_mu);
+		req->has_worker = 0;
+		tk_req_put_locked(req);
+		pthread_mutex_unlock(&tk_mu);
+	}
+	return err;
+}

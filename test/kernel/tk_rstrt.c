@@ -701,33 +701,6 @@ static void *tk_rstrt_worker(void *arg)
 	return NULL;
 }
 
-static int tk_start_worker(struct tk_req *req)
-{
-	pthread_attr_t attr;
-	pthread_t th;
-	sigset_t all, old;
-	int err;
-
-	if ((err = pthread_attr_init(&attr)) != 0)
-		return err;
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_mutex_lock(&tk_mu);
-	req->refs++;
-	req->has_worker = 1;
-	pthread_mutex_unlock(&tk_mu);
-	err = pthread_create(&th, &attr, tk_rstrt_worker, req);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (err != 0) {
-		pthread_mutex_lock(&tk_mu);
-		req->has_worker = 0;
-		tk_req_put_locked(req);
-		pthread_mutex_unlock(&tk_mu);
-	}
-	return err;
-}
 
 /* ---- RSTRT_REQ ---- */
 
@@ -792,7 +765,7 @@ static int tk_rstrt_request(int fd, const struct cr_rstrt_args *uargs)
 			if (ierr == 0)
 				ierr = tk_rstrt_key(fd, rs);
 			if (ierr == 0)
-				ierr = tk_start_worker(req);
+				ierr = tk_req_start_worker(req, tk_rstrt_worker);
 			if (ierr != 0)
 				tk_req_complete(req, ierr);
 		}
