@@ -24,7 +24,38 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 step('bundle dist/bundle/cr.js');
 const esbuild = await import('esbuild');
 fs.rmSync(path.join(root, 'dist', 'bundle'), {recursive: true, force: true});
+// oclif core requires these at load time but uses them only on some paths (plugin globbing, help
+// templates, spinners): each is loaded on first use instead, behind a proxy. `debug` is loaded only
+// when DEBUG is set (otherwise its loggers do nothing, as they would anyway).
+const {createRequire} = await import('node:module');
+const requireHere = createRequire(path.join(root, 'package.json'));
+const LAZY = ['tinyglobby', 'ejs', 'cli-spinners'];
+const esModuleFlag = Object.fromEntries(LAZY.map((m) => [m, Boolean(requireHere(m).__esModule)]));
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(build) {
+    build.onResolve({filter: new RegExp(`^(${[...LAZY, 'debug'].join('|')})$`)}, (args) =>
+      args.pluginData === 'real' ? undefined : {path: args.path, namespace: 'lazy'},
+    );
+    build.onLoad({filter: /.*/, namespace: 'lazy'}, (args) => ({
+      resolveDir: root,
+      loader: 'js',
+      contents:
+        args.path === 'debug'
+          ? `const off = () => { const log = () => {}; log.enabled = false; log.extend = () => log; return log; };
+module.exports = process.env.DEBUG ? require('debug?real') : Object.assign(off, {enable() {}, disable: () => '', enabled: () => false});`
+          : `let real; const load = () => (real ??= require(${JSON.stringify(`${args.path}?real`)}));
+module.exports = new Proxy({}, {get: (_, k) => (k === '__esModule' ? ${esModuleFlag[args.path]} : load()[k]), has: (_, k) => k in load(), ownKeys: () => Reflect.ownKeys(load()), getOwnPropertyDescriptor: (_, k) => Object.getOwnPropertyDescriptor(load(), k)});`,
+    }));
+    build.onResolve({filter: /\?real$/}, async (args) => {
+      const r = await build.resolve(args.path.replace(/\?real$/, ''), {kind: 'require-call', resolveDir: root, pluginData: 'real'});
+      return {path: r.path};
+    });
+  },
+};
+
 await esbuild.build({
+  plugins: [lazyModules],
   absWorkingDir: root,
   entryPoints: {cr: 'commands/index.ts'},
   outdir: 'dist/bundle',

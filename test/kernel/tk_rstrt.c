@@ -661,6 +661,10 @@ static void *tk_rstrt_worker(void *arg)
 		if (done || failed)
 			break;  /* PROCS has already stored the error */
 		if (next == rs->ns && settled == rs->ns) {
+			/* Every child has exec'ed: saved executables are no longer needed by name. */
+			for (i = 0; i < rs->ns; i++)
+				if (rs->c[i].exef[0] != '\0' && unlink(rs->c[i].exef) == 0)
+					rs->c[i].exef[0] = '\0';
 			pthread_mutex_lock(&tk_mu);
 			req->reap_value = rs->ns > 0 ? rs->c[0].pid : 0;
 			pthread_mutex_unlock(&tk_mu);
