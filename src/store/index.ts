@@ -1,3 +1,6 @@
 export * from './publish.js';
 export * from './temp-files.js';
 export * from './context-header.js';
+export * from './checksum.js';
+export * from './manifest.js';
+export * from './open-files.js';
