@@ -1,14 +1,18 @@
 // The command table oclif loads (package.json oclif.commands: explicit strategy), and the CLI entry.
 import Checkpoint from './checkpoint.js';
 import Info from './info.js';
+import Ls from './ls.js';
 import Restart from './restart.js';
 import Run from './run.js';
+import Verify from './verify.js';
 
 export const COMMANDS = {
   checkpoint: Checkpoint,
   info: Info,
+  ls: Ls,
   restart: Restart,
   run: Run,
+  verify: Verify,
 };
 
 export {main} from '../src/cli/run.js';

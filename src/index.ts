@@ -7,5 +7,6 @@ export {runProgram} from './engines/blcr/run.js';
 export {runRestart, runHook, HookStatusError, signalNumber, type RestartResult} from './pipeline/restart.js';
 export {restartOptionsFromFlags, hooksFromArgv} from './cli/restart-flags.js';
 export {dieBySignal} from './abi/process.js';
+export {latestGood, listStore, verifyStore, type ListEntry} from './pipeline/store.js';
 export * from './errors/index.js';
 export * from './schema/index.js';

@@ -17,7 +17,9 @@ export const checkpointFlags = {
 
   cwd: b('Write context.<ID> in the current directory (default).', {char: 'c', helpGroup: dest}),
   file: Flags.string({char: 'f', summary: 'Write the context file to FILE.', ...repeatable, helpGroup: dest, helpValue: 'FILE'}),
-  dir: Flags.string({char: 'd', summary: 'Write context.<ID> in directory DIR.', ...repeatable, helpGroup: dest, helpValue: 'DIR'}),
+  dir: Flags.string({char: 'd', summary: 'Directory mode: write DIR/<time>-<job>-<seq>.ctx and a manifest beside it.', ...repeatable, helpGroup: dest, helpValue: 'DIR'}),
+  job: Flags.string({summary: 'Job name in directory mode (default: the batch job id, else pid<ID>).', helpGroup: dest, helpValue: 'NAME'}),
+  keep: Flags.integer({summary: 'Directory mode: keep only the newest N checkpoints of the job (after a successful publish).', helpGroup: dest, helpValue: 'N'}),
   fd: Flags.integer({char: 'F', summary: 'Write to the already open file descriptor FD (replace policies do not apply).', ...repeatable, helpGroup: dest, helpValue: 'FD'}),
 
   atomic: b('Write a temporary file, then rename it over the old one (default).', {helpGroup: policy}),

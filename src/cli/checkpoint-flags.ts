@@ -3,12 +3,15 @@ import path from 'node:path';
 import {UsageError} from '../errors/cr-error.js';
 import {flagOrder, lastOf as lastIn, lastValue as last, resolveKmsg, resolveSignal} from './common-flag-defs.js';
 import {CheckpointOptionsSchema, type CheckpointOptions, describeIssue} from '../schema/index.js';
+import {jobName} from '../store/naming.js';
 
 /** The parsed flags of `cr checkpoint` (oclif's output). */
 export interface CheckpointFlags {
   file?: string[];
   dir?: string[];
   fd?: number[];
+  job?: string;
+  keep?: number;
   backup?: string[];
   signal?: number[];
   time?: number[];
@@ -65,22 +68,21 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
     const fd = last(flags.fd)!;
     if (!Number.isInteger(fd) || fd < 0) throw new UsageError(`Expected --fd to be an open file descriptor number >= 0, got \`${fd}\``);
     destination = {kind: 'fd', fd, sync};
+  } else if (destFlag === 'dir') {
+    const d = last(flags.dir)!;
+    if (d === '') throw new UsageError('Expected --dir to be a directory, got an empty string');
+    destination = {kind: 'store', dir: path.resolve(cwd, d), job: jobName(flags.job, target), keep: flags.keep, sync};
   } else {
     const policy = (lastOf(POLICIES) ?? 'atomic') as (typeof POLICIES)[number];
-    const name = `context.${target}`;
-    let file: string;
-    if (destFlag === 'file') {
-      const f = last(flags.file)!;
-      if (f === '') throw new UsageError('Expected --file to be a file name, got an empty string');
-      file = path.resolve(cwd, f);
-    } else if (destFlag === 'dir') {
-      const d = last(flags.dir)!;
-      if (d === '') throw new UsageError('Expected --dir to be a directory, got an empty string');
-      file = path.resolve(cwd, d, name);
-    } else file = path.resolve(cwd, name);
+    const file = destFlag === 'file' ? path.resolve(cwd, last(flags.file)!) : path.resolve(cwd, `context.${target}`);
+    if (destFlag === 'file' && last(flags.file) === '') throw new UsageError('Expected --file to be a file name, got an empty string');
     const backupName = policy === 'backup' ? last(flags.backup) || undefined : undefined;
     destination = {kind: 'file', path: file, policy, backupName, sync};
   }
+  if ((flags.keep !== undefined || flags.job !== undefined) && destination.kind !== 'store') {
+    throw new UsageError(`Expected --${flags.keep !== undefined ? 'keep' : 'job'} to come with --dir DIR (directory mode)`);
+  }
+  if (flags.keep !== undefined && (!Number.isInteger(flags.keep) || flags.keep < 1)) throw new UsageError(`Expected --keep to be a whole number >= 1, got \`${flags.keep}\``);
 
   const input = {
     target,

@@ -8,6 +8,7 @@ import {parseRelocations} from './relocate.js';
 export interface RestartFlags {
   file?: string[];
   fd?: number[];
+  latest?: string[];
   relocate?: string[];
   signal?: number[];
   'restore-pid'?: boolean;
@@ -47,13 +48,14 @@ export function restartOptionsFromFlags(
   cwd = process.cwd(),
 ): RestartOptions {
   const order = flagOrder(raw);
-  const srcFlag = lastOf(order, ['file', 'fd']);
+  const srcFlag = lastOf(order, ['file', 'fd', 'latest']);
   let source: RestartOptions['source'];
   if (srcFlag && file !== undefined) throw new UsageError(`Expected no FILE argument with --${srcFlag}, got \`${file}\``);
   if (srcFlag === 'fd') source = {kind: 'fd', fd: lastValue(flags.fd)!};
+  else if (srcFlag === 'latest') source = {kind: 'latest', dir: path.resolve(cwd, lastValue(flags.latest)!)};
   else {
     const f = srcFlag === 'file' ? lastValue(flags.file) : file;
-    if (!f) throw new UsageError('Expected a context file: give FILE, --file FILE or --fd FD');
+    if (!f) throw new UsageError('Expected a context file: give FILE, --file FILE, --fd FD or --latest DIR');
     source = {kind: 'file', path: path.resolve(cwd, f)};
   }
   const hookOrder = raw.filter((r) => r.type === 'flag' && r.flag?.startsWith('run-on-')).map((r) => ({flag: r.flag!, value: r.input}));

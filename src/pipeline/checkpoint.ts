@@ -1,18 +1,39 @@
-// `cr checkpoint` as a listr2 task list: preflight -> request -> dump -> log -> reap -> publish.
-// Every resource is released on failure: the request is cancelled and the unfinished file removed.
+// `cr checkpoint` as a listr2 task list: preflight -> request -> dump -> log -> reap -> [checksum]
+// -> publish -> [manifest -> retention]. Every resource is released on failure: the request is
+// cancelled and the unfinished file removed; earlier checkpoints are never touched.
+import os from 'node:os';
 import {Listr} from 'listr2';
 import {BlcrCheckpoint} from '../engines/blcr/index.js';
 import {chkptFlags} from '../engines/blcr/request.js';
 import type {CheckpointOptions} from '../schema/index.js';
-import {PendingFile} from '../store/index.js';
+import {
+  applyRetention,
+  type Destination,
+  type FileDigest,
+  type Manifest,
+  nextCheckpoint,
+  type OpenFile,
+  openFilesOf,
+  PendingFile,
+  pidsInScope,
+  removeStaleTemps,
+  sha256File,
+  writeManifest,
+} from '../store/index.js';
 import {formatBytes, formatRate} from './format.js';
 import {type OutputMode, rendererOptions} from './renderer.js';
+import {crVersion} from './version.js';
 
 /** What a successful checkpoint reports (the --json document). */
 export interface CheckpointResult {
   file: string | null;
   fd: number | null;
   backup: string | null;
+  /** Directory mode: the manifest, sequence number and checkpoints removed by --keep. */
+  manifest: string | null;
+  sequence: number | null;
+  removed: string[];
+  sha256: string | null;
   target: number;
   scope: CheckpointOptions['scope'];
   signal: number;
@@ -30,23 +51,43 @@ interface Ctx {
   engine: BlcrCheckpoint;
   pending?: PendingFile;
   started: number;
+  startedAt: string;
   bytes: number;
+  destination?: Destination;
+  sequence?: number;
+  openFiles: OpenFile[];
+  digest?: FileDigest;
+  manifest?: string;
+  removed: string[];
 }
 
 /** Run one checkpoint. `signal` aborts it (the request is cancelled, nothing is published). */
 export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, signal?: AbortSignal): Promise<CheckpointResult> {
-  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), bytes: 0};
+  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), startedAt: new Date().toISOString(), bytes: 0, openFiles: [], removed: []};
   const deadline = opts.timeSec > 0 ? ctx.started + opts.timeSec * 1000 : undefined;
+  const d = opts.destination;
+  const store = d.kind === 'store' ? d : undefined;
   const tasks = new Listr<Ctx, any, any>(
     [
       {
         title: 'Preflight: open /proc/checkpoint/ctrl and check the interface version',
-        task: (c) => c.engine.open(),
+        task: (c) => {
+          c.engine.open();
+          // The files the targets use, for the manifest: read now, before any signal ends them.
+          if (store) c.openFiles = openFilesOf(pidsInScope(opts.target, opts.scope));
+        },
       },
       {
         title: `Request: checkpoint ${opts.scope} ${opts.target}`,
-        task: (c) => {
-          c.pending = PendingFile.open(opts.destination);
+        task: (c, task) => {
+          if (store) {
+            const next = nextCheckpoint(store.dir, store.job);
+            removeStaleTemps(next.file, true);
+            c.sequence = next.sequence;
+            c.destination = {kind: 'file', path: next.file, policy: 'atomic', sync: store.sync};
+            task.title = `Request: checkpoint ${opts.scope} ${opts.target} into ${next.file}`;
+          } else c.destination = d as Destination;
+          c.pending = PendingFile.open(c.destination);
           c.engine.request(opts, c.pending.fd);
         },
       },
@@ -73,11 +114,50 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
       {title: 'Log: collect the kernel log', task: (c) => void c.engine.readLog()},
       {title: 'Reap', task: (c) => c.engine.reap(opts.kmsg !== 'none')},
       {
-        title: opts.destination.kind === 'file' ? `Publish: ${opts.destination.path}` : 'Publish',
+        title: 'Checksum',
+        enabled: () => store !== undefined,
+        task: async (c, task) => {
+          c.digest = await sha256File(c.pending!.fd, (n) => (task.title = `Checksum: ${formatBytes(n)}`));
+          task.title = `Checksum: sha256 ${c.digest.sha256.slice(0, 16)}…`;
+        },
+      },
+      {
+        title: d.kind === 'fd' ? 'Publish' : `Publish${d.kind === 'file' ? `: ${d.path}` : ''}`,
         task: (c) => {
           c.bytes = c.pending!.bytesWritten();
           c.pending!.publish();
         },
+      },
+      {
+        title: 'Manifest',
+        enabled: () => store !== undefined,
+        task: (c) => {
+          const file = (c.destination as {path: string}).path;
+          const manifest: Manifest = {
+            format: 'cr-checkpoint-manifest',
+            version: 1,
+            cr: {version: crVersion()},
+            engine: {name: 'blcr', interface: ifaceOf(c)},
+            host: os.hostname(),
+            kernel: os.release(),
+            job: store!.job,
+            sequence: c.sequence!,
+            target: opts.target,
+            scope: opts.scope,
+            flags: `0x${chkptFlags(opts).toString(16)}`,
+            signal: opts.signal,
+            startedAt: c.startedAt,
+            endedAt: new Date().toISOString(),
+            context: {file: file.slice(file.lastIndexOf('/') + 1), size: c.digest!.size, sha256: c.digest!.sha256},
+            openFiles: c.openFiles,
+          };
+          c.manifest = writeManifest(file, manifest);
+        },
+      },
+      {
+        title: `Retention: keep the newest ${store?.keep}`,
+        enabled: () => store?.keep !== undefined,
+        task: (c) => void (c.removed = applyRetention(store!.dir, store!.job, store!.keep!)),
       },
     ],
     {...rendererOptions(mode), ctx},
@@ -89,19 +169,24 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     ctx.pending?.discard();
     throw error;
   }
-  const d = opts.destination;
+  const dest = ctx.destination!;
   return {
-    file: d.kind === 'file' ? d.path : null,
-    fd: d.kind === 'fd' ? d.fd : null,
+    file: dest.kind === 'file' ? dest.path : null,
+    fd: dest.kind === 'fd' ? dest.fd : null,
     backup: ctx.pending?.backupPath ?? null,
+    manifest: ctx.manifest ?? null,
+    sequence: ctx.sequence ?? null,
+    removed: ctx.removed,
+    sha256: ctx.digest?.sha256 ?? null,
     target: opts.target,
     scope: opts.scope,
     signal: opts.signal,
     flags: `0x${chkptFlags(opts).toString(16)}`,
     bytes: ctx.bytes,
     durationMs: Math.round(performance.now() - ctx.started),
-    interface: ctx.engine.interfaceVersion ? `${ctx.engine.interfaceVersion.major}.${ctx.engine.interfaceVersion.minor}` : '',
+    interface: ifaceOf(ctx),
     log: ctx.engine.log,
   };
 }
 
+const ifaceOf = (c: Ctx) => (c.engine.interfaceVersion ? `${c.engine.interfaceVersion.major}.${c.engine.interfaceVersion.minor}` : '');

@@ -10,6 +10,7 @@ import type {FailureClass, RestartOptions} from '../schema/index.js';
 import {checkRestartable, ContextFileError} from '../store/index.js';
 import {type OutputMode, rendererOptions} from './renderer.js';
 import {SignalRelay} from './signal-relay.js';
+import {latestGood} from './store.js';
 
 /** What a successful restart reports (the --json document), once the job has ended. */
 export interface RestartResult {
@@ -39,6 +40,7 @@ interface Ctx {
 export async function startRestart(opts: RestartOptions, mode: OutputMode, signal?: AbortSignal): Promise<RunningRestart> {
   const ctx: Ctx = {engine: new BlcrRestart(), pid: 0};
   const file = opts.source.kind === 'file' ? opts.source.path : null;
+  if (opts.source.kind === 'latest') throw new Error('internal: --latest is resolved by runRestart');
   const tasks = new Listr<Ctx, any, any>(
     [
       {
@@ -113,11 +115,15 @@ export class HookStatusError extends CrError {
 
 /** The whole of `cr restart`: restart, hooks, then wait for the job and report how it ended.
  *  SIGINT/SIGTERM cancel the request while it is being made; afterwards they go to the job. */
-export async function runRestart(opts: RestartOptions, mode: OutputMode): Promise<RestartResult> {
+export async function runRestart(opts: RestartOptions, mode: OutputMode, onWarning: (text: string) => void = () => {}): Promise<RestartResult> {
   const relay = new SignalRelay().start();
   try {
     let running: RunningRestart;
     try {
+      if (opts.source.kind === 'latest') {
+        const file = await latestGood(opts.source.dir, (r) => onWarning(`skipping ${r.file}: ${r.problems.join('; ')}`));
+        opts = {...opts, source: {kind: 'file', path: file}};
+      }
       running = await startRestart(opts, mode, relay.abort.signal);
     } catch (error) {
       if (error instanceof CrError) {

@@ -19,11 +19,21 @@ const FdDestinationSchema = z.object({
   sync: z.boolean(),
 });
 
+const StoreDestinationSchema = z.object({
+  kind: z.literal('store'),
+  /** Directory mode: time-sorted names with job and sequence, a manifest beside each file. */
+  dir: z.string().check(z.minLength(1)),
+  job: z.string().check(z.minLength(1)),
+  /** Keep only the newest N checkpoints of the job, applied after a successful publish. */
+  keep: z.optional(z.int().check(z.minimum(1))),
+  sync: z.boolean(),
+});
+
 export const CheckpointOptionsSchema = z.object({
   /** pid, pgid or sid, as `scope` says; 0 names the caller (cr itself), which the kernel refuses. */
   target: z.int().check(z.minimum(0), z.maximum(0x7fffffff)),
   scope: ScopeSchema,
-  destination: z.discriminatedUnion('kind', [FileDestinationSchema, FdDestinationSchema]),
+  destination: z.discriminatedUnion('kind', [FileDestinationSchema, FdDestinationSchema, StoreDestinationSchema]),
   /** Signal after the checkpoint: 0 none, N > 0, or -N for the early form. */
   signal: z.int().check(z.minimum(-64), z.maximum(64)),
   save: z.object({exe: z.boolean(), private: z.boolean(), shared: z.boolean()}),

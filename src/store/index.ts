@@ -4,3 +4,5 @@ export * from './context-header.js';
 export * from './checksum.js';
 export * from './manifest.js';
 export * from './open-files.js';
+export * from './naming.js';
+export * from './verify.js';

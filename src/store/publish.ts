@@ -81,7 +81,8 @@ export class PendingFile {
     if (policy === 'atomic' || policy === 'backup') {
       removeStaleTemps(finalPath);
       writing = tempPathFor(finalPath);
-      flags |= O_EXCL;
+      // Read-write, so the new file can be checksummed through the same descriptor.
+      flags = (flags & ~O_WRONLY) | fs.constants.O_RDWR | O_EXCL;
     } else if (policy === 'noclobber') {
       flags |= O_EXCL;
     } else {

@@ -18,8 +18,9 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Remove temporaries for `finalPath` whose writer is gone; returns the names removed. */
-export function removeStaleTemps(finalPath: string): string[] {
+/** Remove temporaries for `finalPath` (or, with `anyName`, for any file of its directory) whose
+ *  writer is gone; returns the names removed. */
+export function removeStaleTemps(finalPath: string, anyName = false): string[] {
   const dir = path.dirname(finalPath);
   const base = path.basename(finalPath);
   const removed: string[] = [];
@@ -31,7 +32,7 @@ export function removeStaleTemps(finalPath: string): string[] {
   }
   for (const name of names) {
     const m = TEMP_RE.exec(name);
-    if (!m || m[1] !== base || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;
+    if (!m || (!anyName && m[1] !== base) || Number(m[2]) === process.pid || alive(Number(m[2]))) continue;
     try {
       fs.unlinkSync(path.join(dir, name));
       removed.push(name);

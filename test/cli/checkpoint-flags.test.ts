@@ -77,7 +77,8 @@ describe('cr checkpoint flags', () => {
   it('resolves destinations: -f, -d, -c, -F; the last one wins', async () => {
     expect((await opts('-f', 'x.ctx', '5')).destination).to.include({kind: 'file', path: '/work/dir/x.ctx'});
     expect((await opts('-f', '/abs/y', '5')).destination).to.include({path: '/abs/y'});
-    expect((await opts('--dir', 'ck', '5')).destination).to.include({path: '/work/dir/ck/context.5'});
+    expect((await opts('--dir', 'ck', '5')).destination).to.deep.equal({kind: 'store', dir: '/work/dir/ck', job: 'pid5', keep: undefined, sync: true});
+    expect((await opts('-d', 'ck', '--job', 'my job', '--keep', '3', '5')).destination).to.include({job: 'my_job', keep: 3});
     expect((await opts('-f', 'a', '-c', '5')).destination).to.include({path: '/work/dir/context.5'});
     expect((await opts('-F', '9', '5')).destination).to.deep.equal({kind: 'fd', fd: 9, sync: true});
     expect((await opts('--nosync', '5')).destination).to.include({sync: false});
@@ -89,6 +90,14 @@ describe('cr checkpoint flags', () => {
     expect((await opts('--clobber', '5')).destination).to.include({policy: 'clobber'});
     expect((await opts('--noclobber', '5')).destination).to.include({policy: 'noclobber'});
     expect((await opts('--noclobber', '--atomic', '5')).destination).to.include({policy: 'atomic'});
+  });
+
+  it('refuses --keep and --job without --dir, and --keep 0', async () => {
+    for (const argv of [['--keep', '2', '5'], ['--job', 'x', '5'], ['-d', 'ck', '--keep', '0', '5']]) {
+      const err = await opts(...argv).catch((e) => e);
+      expect(err, argv.join(' ')).to.be.instanceOf(UsageError);
+      expect(err.message).to.match(/--keep|--job/);
+    }
   });
 
   it('takes --time and the kmsg levels', async () => {

@@ -56,7 +56,7 @@ describe('cr checkpoint (test kernel): scopes, destinations, signals', function 
     expect([ctx.scope, ctx.sections.length]).to.deep.equal([1, 3]);
 
     const sess = await startCounter(['--setsid', '--children', '1']);
-    r = await runCr(['checkpoint', '--session', '-d', dir, String(sess.pid)]);
+    r = await runCr(['checkpoint', '--session', String(sess.pid)], {cwd: dir});
     expect(r.code, r.stderr).to.equal(0);
     ctx = walkContext(path.join(dir, `context.${sess.pid}`));
     expect([ctx.scope, ctx.sections.length]).to.deep.equal([2, 2]);

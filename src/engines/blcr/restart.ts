@@ -36,9 +36,10 @@ export class BlcrRestart extends CtrlRequest {
       } catch (error) {
         throw restartFailed('open', Math.abs((error as NodeJS.ErrnoException).errno ?? E.EIO));
       }
-    } else this.srcFd = opts.source.fd;
+    } else if (opts.source.kind === 'fd') this.srcFd = opts.source.fd;
+    else throw new KernelError('CR_OP_RSTRT_REQ', E.EINVAL, 'internal error: --latest must be resolved to a file first');
     try {
-      this.ctrlFile().restartRequest({srcFd: this.srcFd, signal: opts.signal, flags: rstrtFlags(opts), relocate: opts.relocate});
+      this.ctrlFile().restartRequest({srcFd: this.srcFd!, signal: opts.signal, flags: rstrtFlags(opts), relocate: opts.relocate});
     } catch (error) {
       if (error instanceof KernelError) throw restartFailed('CR_OP_RSTRT_REQ', error.errno);
       throw error;

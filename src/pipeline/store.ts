@@ -1,0 +1,53 @@
+// `cr ls`, `cr verify` and `cr restart --latest`: reading a checkpoint directory.
+import fs from 'node:fs';
+import {CrError, E} from '../errors/index.js';
+import {listCheckpoints, type VerifyReport, verifyCheckpoint, verifyPath} from '../store/index.js';
+
+export interface ListEntry {
+  file: string;
+  job: string;
+  sequence: number;
+  time: string;
+  size: number | null;
+  /** 'complete' (manifest valid, size matches), or the first problem found (no checksum here). */
+  status: string;
+}
+
+function needDir(dir: string, flag: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new CrError(`${flag} ${dir}: no such directory`, {exitCode: E.ENOENT, code: 'ENOENT'});
+  }
+  if (!st.isDirectory()) throw new CrError(`${flag} ${dir}: not a directory`, {exitCode: E.ENOTDIR, code: 'ENOTDIR'});
+}
+
+/** The checkpoints of a directory, oldest first, with a quick status (no checksum). */
+export async function listStore(dir: string): Promise<ListEntry[]> {
+  needDir(dir, 'DIR');
+  const out: ListEntry[] = [];
+  for (const c of listCheckpoints(dir)) {
+    const r = await verifyCheckpoint(c.file, {checksum: false});
+    out.push({file: c.file, job: c.job, sequence: c.sequence, time: c.time, size: r.size, status: r.ok ? 'complete' : r.problems[0]});
+  }
+  return out;
+}
+
+/** Verify a checkpoint file or every checkpoint of a directory (header, size, checksum, manifest). */
+export async function verifyStore(target: string): Promise<VerifyReport[]> {
+  if (!fs.existsSync(target)) throw new CrError(`${target}: no such file or directory`, {exitCode: E.ENOENT, code: 'ENOENT'});
+  return verifyPath(target);
+}
+
+/** The newest checkpoint of `dir` that verifies; `onSkip` hears about each newer one that does not. */
+export async function latestGood(dir: string, onSkip: (r: VerifyReport) => void): Promise<string> {
+  needDir(dir, '--latest');
+  const all = listCheckpoints(dir).reverse();
+  for (const c of all) {
+    const r = await verifyCheckpoint(c.file);
+    if (r.ok) return c.file;
+    onSkip(r);
+  }
+  throw new CrError(`Restart failed: no checkpoint in ${dir} verifies (${all.length} found)`, {exitCode: E.ENOENT, code: 'ENOENT'});
+}
