@@ -7,7 +7,7 @@ import {CrError, KernelError, UsageError} from '../errors/index.js';
 import type {ChildEnd, RestartChild} from '../exec/restart-child.js';
 import {runShellHook} from '../exec/shell.js';
 import type {FailureClass, RestartOptions} from '../schema/index.js';
-import {checkRestartable, ContextFileError} from '../store/index.js';
+import {checkRecordedFiles, checkRestartable, ContextFileError, readManifest} from '../store/index.js';
 import {type OutputMode, rendererOptions} from './renderer.js';
 import {SignalRelay} from './signal-relay.js';
 import {latestGood} from './store.js';
@@ -124,6 +124,7 @@ export async function runRestart(opts: RestartOptions, mode: OutputMode, onWarni
         const file = await latestGood(opts.source.dir, (r) => onWarning(`skipping ${r.file}: ${r.problems.join('; ')}`));
         opts = {...opts, source: {kind: 'file', path: file}};
       }
+      if (opts.source.kind === 'file') reportRecordedFiles(opts.source.path, opts.relocate, onWarning);
       running = await startRestart(opts, mode, relay.abort.signal);
     } catch (error) {
       if (error instanceof CrError) {
@@ -140,6 +141,25 @@ export async function runRestart(opts: RestartOptions, mode: OutputMode, onWarni
   } finally {
     relay.stop();
   }
+}
+
+/** Compare the files the checkpoint's manifest recorded with the file system, and warn. Files the
+ *  --relocate pairs already map are judged at their new place. No manifest: nothing to compare. */
+function reportRecordedFiles(file: string, relocate: Array<[string, string]>, warn: (text: string) => void): void {
+  let manifest;
+  try {
+    manifest = readManifest(file);
+  } catch {
+    return;
+  }
+  const mapPath = (p: string) => {
+    for (const [o, n] of relocate) if (p === o || p.startsWith(`${o}/`)) return n + p.slice(o.length);
+    return p;
+  };
+  const check = checkRecordedFiles(manifest.openFiles.map((f) => ({...f, path: mapPath(f.path)})));
+  for (const p of check.missing) warn(`recorded file ${p} is missing`);
+  for (const c of check.changed) warn(`recorded file ${c.path} changed: ${c.why}`);
+  for (const [o, n] of check.relocate) warn(`the tree ${o} seems to have moved to ${n}: try --relocate ${o}=${n}`);
 }
 
 /** Signal number of a signal name. */

@@ -6,3 +6,4 @@ export * from './manifest.js';
 export * from './open-files.js';
 export * from './naming.js';
 export * from './verify.js';
+export * from './file-check.js';

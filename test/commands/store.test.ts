@@ -82,6 +82,38 @@ describe('checkpoint store (directory mode)', function () {
     expect((await runCr(['verify', dir])).code).to.equal(0);
   });
 
+  it('before a restart, lists missing and changed recorded files and the --relocate for a moved tree', async () => {
+    const {spawn} = await import('node:child_process');
+    const {TK_BUILD} = await import('../helpers/paths.js');
+    const {kernelEnv} = await import('../helpers/procs.js');
+    const a = path.join(dir, 'treeA');
+    const b = path.join(dir, 'treeB');
+    const ck = path.join(dir, 'ck');
+    fs.mkdirSync(a);
+    fs.mkdirSync(ck);
+    fs.copyFileSync(path.join(TK_BUILD, 'counter'), path.join(a, 'counter'));
+    fs.chmodSync(path.join(a, 'counter'), 0o755);
+    const out = path.join(dir, 'out');
+    const child = spawn(path.join(a, 'counter'), ['--interval-ms', '20', '--out', out, '--exit-at', '100000'], {
+      cwd: a,
+      env: {...process.env, ...kernelEnv({LD_PRELOAD: path.join(TK_BUILD, 'libcr_run.so.0')})},
+      stdio: 'ignore',
+    });
+    await waitFor(() => fs.existsSync(out) && fs.statSync(out).size > 20, 5000, 'counter ticking');
+    expect((await runCr(['checkpoint', '--kill', '-d', ck, '--job', 'mv', String(child.pid)])).code).to.equal(0);
+    await waitFor(() => child.signalCode !== null, 5000, 'the counter killed');
+    fs.renameSync(a, b);
+    fs.appendFileSync(out, 'counter 0\n');
+    let r = await runCr(['restart', '--latest', ck]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain(`warning: recorded file ${path.join(a, 'counter')} is missing`);
+    expect(r.stderr).to.match(new RegExp(`warning: recorded file ${out} changed: size \\d+ -> \\d+`));
+    expect(r.stderr).to.contain(`try --relocate ${a}=${b}`);
+    r = await runCr(['restart', '--latest', ck, '--relocate', `${a}=${b}`, '--kill']);
+    expect(r.signal ?? r.code, r.stderr).to.equal('SIGKILL');
+    expect(r.stderr).to.not.contain('is missing');
+  });
+
   it('names a missing directory', async () => {
     for (const argv of [['ls', path.join(dir, 'nope')], ['verify', path.join(dir, 'nope')]]) {
       const r = await runCr(argv);
