@@ -22,6 +22,7 @@ import {
 } from '../store/index.js';
 import {formatBytes, formatRate} from './format.js';
 import {type OutputMode, rendererOptions} from './renderer.js';
+import {crashPoint} from '../util/crash-point.js';
 import {crVersion} from './version.js';
 
 /** What a successful checkpoint reports (the --json document). */
@@ -117,6 +118,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         title: 'Checksum',
         enabled: () => store !== undefined,
         task: async (c, task) => {
+          crashPoint('checksum');
           c.digest = await sha256File(c.pending!.fd, (n) => (task.title = `Checksum: ${formatBytes(n)}`));
           task.title = `Checksum: sha256 ${c.digest.sha256.slice(0, 16)}…`;
         },
@@ -124,6 +126,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
       {
         title: d.kind === 'fd' ? 'Publish' : `Publish${d.kind === 'file' ? `: ${d.path}` : ''}`,
         task: (c) => {
+          crashPoint('publish');
           c.bytes = c.pending!.bytesWritten();
           c.pending!.publish();
         },
@@ -132,6 +135,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         title: 'Manifest',
         enabled: () => store !== undefined,
         task: (c) => {
+          crashPoint('manifest');
           const file = (c.destination as {path: string}).path;
           const manifest: Manifest = {
             format: 'cr-checkpoint-manifest',
@@ -157,7 +161,10 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
       {
         title: `Retention: keep the newest ${store?.keep}`,
         enabled: () => store?.keep !== undefined,
-        task: (c) => void (c.removed = applyRetention(store!.dir, store!.job, store!.keep!)),
+        task: (c) => {
+          crashPoint('retention');
+          c.removed = applyRetention(store!.dir, store!.job, store!.keep!);
+        },
       },
     ],
     {...rendererOptions(mode), ctx},

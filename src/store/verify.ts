@@ -5,6 +5,7 @@ import {sha256File} from './checksum.js';
 import {ContextFileError, readContextHeader} from './context-header.js';
 import {type Manifest, manifestPathFor, readManifest} from './manifest.js';
 import {listCheckpoints} from './naming.js';
+import {crashPoint} from '../util/crash-point.js';
 
 export interface VerifyReport {
   file: string;
@@ -62,6 +63,7 @@ export function applyRetention(dir: string, job: string, keep: number): string[]
   const removed: string[] = [];
   for (const c of all.slice(0, Math.max(0, all.length - keep))) {
     fs.rmSync(manifestPathFor(c.file), {force: true});
+    crashPoint('retention-between');
     fs.rmSync(c.file, {force: true});
     removed.push(c.name);
   }

@@ -114,6 +114,52 @@ describe('checkpoint store (directory mode)', function () {
     expect(r.stderr).to.not.contain('is missing');
   });
 
+  for (const phase of ['checksum', 'publish', 'manifest', 'retention', 'retention-between']) {
+    it(`a crash (SIGKILL) at the ${phase} phase leaves every earlier checkpoint verifying and restartable`, async () => {
+      const prog = await startCounter();
+      for (let i = 0; i < 2; i++) expect((await runCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)])).code).to.equal(0);
+      const before = listCheckpoints(dir).map((c) => c.name);
+      const r = await runCr(['checkpoint', '-d', dir, '--job', 'j', '--keep', '1', String(prog.pid)], {env: {CR_CRASH_POINT: phase}});
+      expect(r.signal, r.stderr).to.equal('SIGKILL');
+      const v = JSON.parse((await runCr(['verify', '--json', dir])).stdout) as Array<{file: string; ok: boolean}>;
+      for (const [i, name] of before.entries()) {
+        const rep = v.find((x) => x.file.endsWith(name))!;
+        // Only the checkpoint retention was removing (the oldest, manifest first) may be incomplete.
+        const beingRemoved = phase === 'retention-between' && i === 0;
+        expect(rep.ok, `${name} after a crash at ${phase}`).to.equal(!beingRemoved);
+      }
+      const newest = v.filter((x) => x.ok).at(-1)!;
+      expect(newest, 'a good checkpoint is left').to.not.equal(undefined);
+      // The next run cleans the temporary up, and --latest restarts from a good checkpoint.
+      expect((await runCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)])).code).to.equal(0);
+      expect(fs.readdirSync(dir).filter((n) => n.endsWith('.cr-tmp'))).to.deep.equal([]);
+      process.kill(prog.pid, 'SIGKILL');
+      await waitFor(() => prog.child.signalCode !== null, 5000, 'the counter killed');
+      const rs = await runCr(['restart', '--latest', dir, '--kill']);
+      expect(rs.signal ?? rs.code, rs.stderr).to.equal('SIGKILL');
+    });
+  }
+
+  it('a full file system fails the checkpoint clearly and harms nothing earlier', async function () {
+    if (process.getuid?.() !== 0) this.skip(); // mounting a small tmpfs needs root
+    const {execFileSync} = await import('node:child_process');
+    const mnt = path.join(dir, 'small');
+    fs.mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mnt]);
+    try {
+      const prog = await startCounter();
+      expect((await runCr(['checkpoint', '-d', mnt, '--job', 'j', String(prog.pid)], {env: {CR_TESTKERNEL_IMAGE_SIZE: '4096'}})).code).to.equal(0);
+      const r = await runCr(['checkpoint', '-d', mnt, '--job', 'j', '--keep', '1', String(prog.pid)], {env: {CR_TESTKERNEL_IMAGE_SIZE: String(1 << 20)}});
+      expect(r.code).to.equal(28);
+      expect(r.stderr).to.contain('Checkpoint failed: No space left on device');
+      expect(listCheckpoints(mnt)).to.have.length(1);
+      expect((await runCr(['verify', mnt])).code).to.equal(0);
+      expect(fs.readdirSync(mnt).filter((n) => n.endsWith('.cr-tmp'))).to.deep.equal([]);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+
   it('names a missing directory', async () => {
     for (const argv of [['ls', path.join(dir, 'nope')], ['verify', path.join(dir, 'nope')]]) {
       const r = await runCr(argv);
