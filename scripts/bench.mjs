@@ -50,7 +50,6 @@ function timeOnce([cmd, args, env, expectSignal]) {
 const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (const k of Object.keys(cases)) timeOnce(cases[k]()); // warm the page cache
 for (let i = 0; i < runs; i++) for (const k of Object.keys(cases)) samples[k].push(timeOnce(cases[k]()));
-target.kill('SIGKILL');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -72,4 +71,30 @@ const koffi = /file=\S*koffi\.node/.test(trace.stderr);
 console.log('');
 console.log(`cr --help loads koffi: ${koffi ? 'YES (goal: no)' : 'no'}`);
 console.log(`goal cr checkpoint <= 2.5x bare node: ${(median(samples['cr checkpoint (test kernel, 64 KiB dump)']) / base).toFixed(2)}x`);
+
+// cr verify of a 1 GiB checkpoint against sha256sum of the same file (page cache warm for both).
+if (process.env.BENCH_VERIFY !== '0') {
+  const store = path.join(work, 'store');
+  fs.mkdirSync(store);
+  execFileSync(process.execPath, [cr, 'checkpoint', '-q', '-d', store, '--job', 'big', String(target.pid)], {env: {...kernelEnv, CR_TESTKERNEL_IMAGE_SIZE: String(1 << 30)}});
+  const big = fs.readdirSync(store).find((n) => n.endsWith('.ctx'));
+  const file = path.join(store, big);
+  const vruns = Number(process.env.BENCH_VERIFY_RUNS ?? 5);
+  const v = {verify: [], sha: []};
+  timeOnce(['sha256sum', [file], process.env]);
+  for (let i = 0; i < vruns; i++) {
+    v.verify.push(timeOnce([process.execPath, [cr, 'verify', file], process.env]));
+    v.sha.push(timeOnce(['sha256sum', [file], process.env]));
+  }
+  const size = fs.statSync(file).size;
+  console.log('');
+  console.log(`cr verify of a ${(size / (1 << 30)).toFixed(2)} GiB checkpoint against sha256sum, ${vruns} interleaved runs each, median:`);
+  console.log('');
+  console.log('| command | median ms | GiB/s |');
+  console.log('|---|---:|---:|');
+  for (const [k, xs] of [['sha256sum FILE', v.sha], ['cr verify FILE', v.verify]]) console.log(`| ${k} | ${median(xs).toFixed(0)} | ${(size / (1 << 30) / (median(xs) / 1000)).toFixed(2)} |`);
+  console.log('');
+  console.log(`ratio cr verify / sha256sum: ${(median(v.verify) / median(v.sha)).toFixed(2)}x (goal <= 1.1x)`);
+}
+target.kill('SIGKILL');
 fs.rmSync(work, {recursive: true, force: true});
