@@ -5,6 +5,7 @@ import Ls from './ls.js';
 import Restart from './restart.js';
 import Run from './run.js';
 import Verify from './verify.js';
+import Watch from './watch.js';
 
 export const COMMANDS = {
   checkpoint: Checkpoint,
@@ -13,6 +14,7 @@ export const COMMANDS = {
   restart: Restart,
   run: Run,
   verify: Verify,
+  watch: Watch,
 };
 
 export {main} from '../src/cli/run.js';

@@ -3,3 +3,4 @@ export * from './blcr/index.js';
 export {koffiLoaded} from './koffi.js';
 export {lastErrno, O, POLL} from './libc.js';
 export {dieBySignal, execProgram} from './process.js';
+export {tryLockExclusive, unlock} from './flock.js';

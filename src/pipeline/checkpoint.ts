@@ -8,6 +8,8 @@ import {chkptFlags} from '../engines/blcr/request.js';
 import type {CheckpointOptions} from '../schema/index.js';
 import {
   applyRetention,
+  type JobLock,
+  lockJob,
   type Destination,
   type FileDigest,
   type Manifest,
@@ -60,6 +62,7 @@ interface Ctx {
   digest?: FileDigest;
   manifest?: string;
   removed: string[];
+  lock?: JobLock;
 }
 
 /** Run one checkpoint. `signal` aborts it (the request is cancelled, nothing is published). */
@@ -82,6 +85,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         title: `Request: checkpoint ${opts.scope} ${opts.target}`,
         task: (c, task) => {
           if (store) {
+            c.lock = lockJob(store.dir, store.job);
             const next = nextCheckpoint(store.dir, store.job);
             removeStaleTemps(next.file, true);
             c.sequence = next.sequence;
@@ -175,6 +179,8 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     ctx.engine.cancel();
     ctx.pending?.discard();
     throw error;
+  } finally {
+    ctx.lock?.release();
   }
   const dest = ctx.destination!;
   return {

@@ -7,3 +7,4 @@ export * from './open-files.js';
 export * from './naming.js';
 export * from './verify.js';
 export * from './file-check.js';
+export * from './lock.js';
