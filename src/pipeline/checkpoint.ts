@@ -18,6 +18,7 @@ import {
   openFilesOf,
   PendingFile,
   pidsInScope,
+  removeIncomplete,
   removeStaleTemps,
   sha256File,
   writeManifest,
@@ -36,6 +37,8 @@ export interface CheckpointResult {
   manifest: string | null;
   sequence: number | null;
   removed: string[];
+  /** Directory mode: checkpoints without a manifest (left by a crash) removed before this one. */
+  cleaned: string[];
   sha256: string | null;
   target: number;
   scope: CheckpointOptions['scope'];
@@ -63,11 +66,12 @@ interface Ctx {
   manifest?: string;
   removed: string[];
   lock?: JobLock;
+  cleaned: string[];
 }
 
 /** Run one checkpoint. `signal` aborts it (the request is cancelled, nothing is published). */
 export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, signal?: AbortSignal): Promise<CheckpointResult> {
-  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), startedAt: new Date().toISOString(), bytes: 0, openFiles: [], removed: []};
+  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), startedAt: new Date().toISOString(), bytes: 0, openFiles: [], removed: [], cleaned: []};
   const deadline = opts.timeSec > 0 ? ctx.started + opts.timeSec * 1000 : undefined;
   const d = opts.destination;
   const store = d.kind === 'store' ? d : undefined;
@@ -86,6 +90,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         task: (c, task) => {
           if (store) {
             c.lock = lockJob(store.dir, store.job);
+            c.cleaned = removeIncomplete(store.dir, store.job);
             const next = nextCheckpoint(store.dir, store.job);
             removeStaleTemps(next.file, true);
             c.sequence = next.sequence;
@@ -190,6 +195,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     manifest: ctx.manifest ?? null,
     sequence: ctx.sequence ?? null,
     removed: ctx.removed,
+    cleaned: ctx.cleaned,
     sha256: ctx.digest?.sha256 ?? null,
     target: opts.target,
     scope: opts.scope,

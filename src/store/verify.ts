@@ -69,3 +69,15 @@ export function applyRetention(dir: string, job: string, keep: number): string[]
   }
   return removed;
 }
+
+/** Remove the job's checkpoints that have no manifest file: with the job lock held, no other cr is
+ *  between publishing a file and its manifest, so these are what a crash left. Returns their names. */
+export function removeIncomplete(dir: string, job: string): string[] {
+  const removed: string[] = [];
+  for (const c of listCheckpoints(dir, job)) {
+    if (fs.existsSync(manifestPathFor(c.file))) continue;
+    fs.rmSync(c.file, {force: true});
+    removed.push(c.name);
+  }
+  return removed;
+}

@@ -133,6 +133,8 @@ describe('checkpoint store (directory mode)', function () {
       // The next run cleans the temporary up, and --latest restarts from a good checkpoint.
       expect((await runCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)])).code).to.equal(0);
       expect(fs.readdirSync(dir).filter((n) => n.endsWith('.cr-tmp'))).to.deep.equal([]);
+      expect(listCheckpoints(dir).filter((c) => !fs.existsSync(`${c.file}.json`)), 'no manifest-less leftover').to.deep.equal([]);
+      expect((await runCr(['verify', dir])).code, 'everything left verifies').to.equal(0);
       process.kill(prog.pid, 'SIGKILL');
       await waitFor(() => prog.child.signalCode !== null, 5000, 'the counter killed');
       const rs = await runCr(['restart', '--latest', dir, '--kill']);
