@@ -3,7 +3,6 @@ import {koffi} from './koffi.js';
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
-const LOCK_UN = 8;
 
 let flockFn: ((fd: number, op: number) => number) | undefined;
 
@@ -15,9 +14,4 @@ function load() {
 /** Try to take an exclusive lock on `fd` without waiting: 0, or the errno (EWOULDBLOCK: held). */
 export function tryLockExclusive(fd: number): number {
   return load()(fd, LOCK_EX | LOCK_NB) === 0 ? 0 : koffi().errno();
-}
-
-/** Release a lock taken with tryLockExclusive (closing the fd releases it too). */
-export function unlock(fd: number): void {
-  load()(fd, LOCK_UN);
 }

@@ -1,6 +1,5 @@
 // src/abi: the only koffi importer. Nothing here loads koffi until a function is called.
 export * from './blcr/index.js';
-export {koffiLoaded} from './koffi.js';
 export {lastErrno, O, POLL} from './libc.js';
 export {dieBySignal, execProgram} from './process.js';
-export {tryLockExclusive, unlock} from './flock.js';
+export {tryLockExclusive} from './flock.js';

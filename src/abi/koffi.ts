@@ -13,8 +13,3 @@ export function koffi(): Koffi {
   }
   return cached;
 }
-
-/** True once koffi has been loaded into this process (used by tests and benchmarks). */
-export function koffiLoaded(): boolean {
-  return cached !== undefined;
-}

@@ -46,10 +46,3 @@ export class KernelError extends CrError {
     this.errno = errno;
   }
 }
-
-/** Something in cr itself is wrong; never the user's fault. */
-export class BugError extends CrError {
-  constructor(message: string, cause?: unknown) {
-    super(`internal error: ${message}`, {exitCode: 1, code: 'BUG', cause});
-  }
-}

@@ -71,8 +71,3 @@ export function errnoName(errno: number): string {
 export function crStrerror(errno: number): string {
   return CR_MESSAGES[errno] ?? LIBC_MESSAGES[errno] ?? `Unknown error ${errno}`;
 }
-
-/** True for BLCR's own error range. */
-export function isCrErrno(errno: number): boolean {
-  return errno > 2353 && errno < 2366;
-}

@@ -3,7 +3,7 @@
 // cancelled and the unfinished file removed; earlier checkpoints are never touched.
 import os from 'node:os';
 import {Listr} from 'listr2';
-import {BlcrCheckpoint} from '../engines/blcr/index.js';
+import {BlcrCheckpoint, formatVersion} from '../engines/blcr/index.js';
 import {chkptFlags} from '../engines/blcr/request.js';
 import type {CheckpointOptions} from '../schema/index.js';
 import {
@@ -208,4 +208,4 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
   };
 }
 
-const ifaceOf = (c: Ctx) => (c.engine.interfaceVersion ? `${c.engine.interfaceVersion.major}.${c.engine.interfaceVersion.minor}` : '');
+const ifaceOf = (c: Ctx) => (c.engine.interfaceVersion ? formatVersion(c.engine.interfaceVersion) : '');

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {readContextHeader} from '../../src/store/index.js';
-import {REC, walkContext} from '../helpers/context.js';
+import {TAG, walkContext} from '../helpers/context.js';
 import {procState, runCr, scratchDir, startCounter, waitFor} from '../helpers/procs.js';
 
 describe('cr checkpoint (test kernel): scopes, destinations, signals', function () {
@@ -30,7 +30,7 @@ describe('cr checkpoint (test kernel): scopes, destinations, signals', function 
     expect(ctx.sections).to.have.length(3);
     expect(ctx.sections.every((s) => s.cloneFlags === 0x410f00)).to.equal(true);
     const root = ctx.sections.find((s) => s.tgid === prog.pid)!;
-    const saved = stateOf(root.records.get(REC.STATE));
+    const saved = stateOf(root.records.get(TAG.STATE));
     expect(saved, 'the counter state was captured').to.be.a('bigint');
     const header = readContextHeader(file);
     expect(header.kernel?.major).to.equal(Number(os.release().split('.')[0]));
@@ -70,10 +70,10 @@ describe('cr checkpoint (test kernel): scopes, destinations, signals', function 
     const plain = walkContext(path.join(dir, 'plain')).sections[0].records;
     const exe = walkContext(path.join(dir, 'exe')).sections[0].records;
     const all = walkContext(path.join(dir, 'all')).sections[0].records;
-    expect(plain.has(REC.EXEFILE) || plain.has(REC.PRIVFILE)).to.equal(false);
+    expect(plain.has(TAG.EXEFILE) || plain.has(TAG.PRIVFILE)).to.equal(false);
     const exePath = fs.readlinkSync(`/proc/${prog.pid}/exe`);
-    expect(exe.get(REC.EXEFILE)![0].equals(fs.readFileSync(exePath))).to.equal(true);
-    expect(all.get(REC.PRIVFILE)!.length).to.be.greaterThan(0);
+    expect(exe.get(TAG.EXEFILE)![0].equals(fs.readFileSync(exePath))).to.equal(true);
+    expect(all.get(TAG.PRIVFILE)!.length).to.be.greaterThan(0);
   });
 
   it('delivers the after-checkpoint signal: --stop stops, --cont continues, --kill kills', async () => {

@@ -4,7 +4,7 @@ import {expect} from 'chai';
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {REC, walkContext} from '../helpers/context.js';
+import {TAG, walkContext} from '../helpers/context.js';
 import {CR_BIN, TK_BUILD} from '../helpers/paths.js';
 import {kernelEnv, runCr, scratchDir, startCounter, tryKill, waitFor, type CrRun} from '../helpers/procs.js';
 
@@ -51,7 +51,7 @@ describe('cr restart (test kernel)', function () {
     const r = await runCr(['checkpoint', '--kill', '-f', file, ...ckptArgs, String(prog.pid)]);
     expect(r.code, r.stderr).to.equal(0);
     await new Promise((res) => (prog.child.exitCode !== null || prog.child.signalCode !== null ? res(null) : prog.child.once('exit', res)));
-    const saved = Number(walkContext(file).sections[0].records.get(REC.STATE)![0].readBigInt64LE(0));
+    const saved = Number(walkContext(file).sections[0].records.get(TAG.STATE)![0].readBigInt64LE(0));
     return {file, out: prog.out, saved, pid: prog.pid, ready: fs.readFileSync(prog.out.replace(/out$/, 'ready'), 'utf8')};
   }
 
@@ -67,7 +67,7 @@ describe('cr restart (test kernel)', function () {
     expect(r.code, r.stderr).to.equal(0);
     await waitFor(() => run.signalCode !== null, 5000, 'the counter killed');
     expect(run.signalCode).to.equal('SIGKILL');
-    const saved = Number(walkContext(file).sections[0].records.get(REC.STATE)![0].readBigInt64LE(0));
+    const saved = Number(walkContext(file).sections[0].records.get(TAG.STATE)![0].readBigInt64LE(0));
     const before = lines(out);
     expect(before.at(-1)).to.be.at.least(saved);
     r = await runCr(['restart', file]);

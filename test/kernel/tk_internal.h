@@ -21,6 +21,7 @@
 #define TK_INTERNAL_H
 
 #include <poll.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -104,6 +105,9 @@ struct tk_req {
 TK_HIDDEN struct tk_req *tk_req_new(enum tk_req_kind kind, void *priv, void (*destroy)(void *));
 /* Drop one reference; frees at zero. Call with tk_mu held. */
 TK_HIDDEN void tk_req_put_locked(struct tk_req *req);
+/* Format one log/report line into line[size]: the text, truncated if need be, then '\n' and a NUL.
+ * Returns its length (without the NUL), or -1. */
+TK_HIDDEN int tk_vformat_line(char *line, size_t size, const char *fmt, va_list ap);
 /* Start a detached worker thread (all signals blocked) holding a reference on req: 0 or an errno. */
 TK_HIDDEN int tk_req_start_worker(struct tk_req *req, void *(*fn)(void *));
 TK_HIDDEN void tk_req_log(struct tk_req *req, const char *fmt, ...) TK_PRINTF(2, 3);

@@ -66,6 +66,19 @@ void tk_req_forget_all_locked(void)
 		tk_req_free_locked(tk_live);
 }
 
+int tk_vformat_line(char *line, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(line, size - 1, fmt, ap);
+
+	if (n < 0)
+		return -1;
+	if ((size_t)n > size - 2)
+		n = (int)size - 2;  /* truncated: keep room for the newline and the NUL */
+	line[n++] = '\n';
+	line[n] = '\0';
+	return n;
+}
+
 void tk_req_log(struct tk_req *req, const char *fmt, ...)
 {
 	char line[1024];
@@ -73,14 +86,10 @@ void tk_req_log(struct tk_req *req, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = tk_vformat_line(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	line[n] = '\0';
 
 	pthread_mutex_lock(&tk_mu);
 	if (req->log_len + (size_t)n + 1 > req->log_cap) {

@@ -1066,13 +1066,10 @@ static void tk_report(int sfd, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = tk_vformat_line(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if ((size_t)n > sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
 	if (sfd >= 0 && tk_write_all(sfd, line, (size_t)n) != 0)
 		errno = 0;
 }

@@ -1,7 +1,7 @@
 // One BLCR checkpoint request, step by step: open+VERSION, CHKPT_REQ, wait, LOG, REAP.
 // The pipeline calls the steps; this file knows the kernel, not the files or the terminal.
 import {CR_OP} from '../../abi/blcr/constants.js';
-import {E, KernelError} from '../../errors/index.js';
+import {KernelError} from '../../errors/index.js';
 import type {CheckpointOptions} from '../../schema/index.js';
 import {CtrlRequest} from './ctrl-request.js';
 import {checkpointFailed} from './messages.js';
@@ -25,10 +25,6 @@ export class BlcrCheckpoint extends CtrlRequest {
 
   /** CR_OP_CHKPT_REAP; throws "Checkpoint failed: ..." with the log attached. Closes the fd. */
   reap(withLog = true): void {
-    const ctrl = this.ctrlFile();
-    let r: number;
-    do r = ctrl.reapCheckpoint(); while (r === -E.EINTR);
-    this.cancel();
-    if (r < 0) throw checkpointFailed('CR_OP_CHKPT_REAP', -r, withLog ? this.log : []);
+    this.reapWith((ctrl) => ctrl.reapCheckpoint(), (errno, log) => checkpointFailed('CR_OP_CHKPT_REAP', errno, log), withLog);
   }
 }

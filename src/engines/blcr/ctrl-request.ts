@@ -87,6 +87,16 @@ export abstract class CtrlRequest {
     return this.log;
   }
 
+  /** Reap (retrying on EINTR), then close the fd. Returns the kernel's value, or throws `fail(errno, log)`. */
+  protected reapWith(reap: (ctrl: CtrlFile) => number, fail: (errno: number, log: string[]) => Error, withLog: boolean): number {
+    const ctrl = this.ctrlFile();
+    let r: number;
+    do r = reap(ctrl); while (r === -E.EINTR);
+    this.cancel();
+    if (r < 0) throw fail(-r, withLog ? this.log : []);
+    return r;
+  }
+
   /** Close the control fd; the kernel releases (cancels) an unreaped request. Idempotent. */
   cancel(): void {
     const ctrl = this.ctrl;

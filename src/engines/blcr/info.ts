@@ -1,7 +1,7 @@
 // `cr info`: is BLCR there, and does it speak our interface?
 import {CR_CTRL_FILE} from '../../abi/blcr/constants.js';
 import {CtrlFile} from '../../abi/blcr/ctrl.js';
-import {checkVersion, CR_INTERFACE, formatVersion} from './version.js';
+import {checkVersion, formatVersion} from './version.js';
 
 export interface BlcrInfo {
   ctrlFile: string;
@@ -15,10 +15,11 @@ export interface BlcrInfo {
 /** Open the control file and run the VERSION handshake; throws the same errors a checkpoint would. */
 export function blcrInfo(): BlcrInfo {
   const ctrl = CtrlFile.open();
+  let agreed;
   try {
-    checkVersion(ctrl);
+    agreed = checkVersion(ctrl);
   } finally {
     ctrl.close();
   }
-  return {ctrlFile: CR_CTRL_FILE, present: true, interface: formatVersion(CR_INTERFACE), blcrRelease: '0.8.x', versionOk: true};
+  return {ctrlFile: CR_CTRL_FILE, present: true, interface: formatVersion(agreed), blcrRelease: '0.8.x', versionOk: true};
 }

@@ -1,5 +1,5 @@
 // How BLCR's tools word a failed request (spec §4.1 "Completion"), and their exit codes.
-import {CR_E, crStrerror, E, errnoName, KernelError} from '../../errors/index.js';
+import {CR_E, crStrerror, E, KernelError} from '../../errors/index.js';
 
 /** cr_checkpoint's reason for a REAP (or request) failure. */
 export function checkpointReason(errno: number): string {
@@ -19,11 +19,6 @@ export function checkpointFailed(op: string, errno: number, log: string[] = []):
   const reason = checkpointReason(errno);
   const message = errno === CR_E.CR_ETEMPFAIL ? reason : `Checkpoint failed: ${reason}`;
   return new KernelError(op, errno, message, log.map((line) => `- ${line}`));
-}
-
-/** A short description for --json consumers. */
-export function describeErrno(errno: number): {errno: number; name: string; message: string} {
-  return {errno, name: errnoName(errno), message: crStrerror(errno)};
 }
 
 /** cr_restart's failure: "Restart failed: <strerror>", exit errno & 0xff, the kernel log attached. */

@@ -66,12 +66,7 @@ export class BlcrRestart extends CtrlRequest {
 
   /** CR_OP_RSTRT_REAP: the restarted job's pid (0: its root is not cr's child). Closes the fds. */
   reap(withLog = true): number {
-    const ctrl = this.ctrlFile();
-    let r: number;
-    do r = ctrl.reapRestart(); while (r === -E.EINTR);
-    this.cancel();
-    if (r < 0) throw restartFailed('CR_OP_RSTRT_REAP', -r, withLog ? this.log : []);
-    return r;
+    return this.reapWith((ctrl) => ctrl.reapRestart(), (errno, log) => restartFailed('CR_OP_RSTRT_REAP', errno, log), withLog);
   }
 
   /** Close the control fd (the kernel releases an unreaped request) and the context file. Idempotent. */

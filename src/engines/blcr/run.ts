@@ -48,7 +48,6 @@ export interface RunPlan {
   file: string;
   argv: string[];
   env: Record<string, string>;
-  library: string;
 }
 
 /** Work out what to exec; throws a clear error when the library cannot be found. */
@@ -62,7 +61,7 @@ export function planRun(program: string, args: string[], omit: boolean, env: Nod
     });
   }
   const next = {...env, LD_PRELOAD: preloadWith(lib, env.LD_PRELOAD)} as Record<string, string>;
-  return {file: program, argv: [program, ...args], env: next, library: where.path};
+  return {file: program, argv: [program, ...args], env: next};
 }
 
 /** Exec `program` with libcr_run (or libcr_omit) preloaded; returns only by throwing. */
