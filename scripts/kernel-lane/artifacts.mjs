@@ -1,0 +1,234 @@
+// Kernel lane, host side: the packages the lane needs, the project build, and the boot artifacts
+// (the uncompressed vmlinux and a small initramfs), cached per kernel and guest-init version.
+import {execFileSync, spawnSync} from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+const log = (msg) => process.stderr.write(`test:kernel: ${msg}\n`);
+
+// Modules stage 1 loads before it can mount anything (their dependencies come from modprobe).
+const INITRAMFS_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'];
+// Bump when the initramfs layout built below changes (the init scripts are hashed anyway).
+const LAYOUT_VERSION = 1;
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], {stdio: 'ignore'}).status === 0;
+}
+
+function dpkgInstalled(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], {encoding: 'utf8'});
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+/** Kernel releases that have both /boot/vmlinuz-KVER and modules, newest first. */
+export function installedKernels() {
+  let names = [];
+  try {
+    names = fs.readdirSync('/boot');
+  } catch {
+    return [];
+  }
+  const kvers = names
+    .map((n) => /^vmlinuz-(.+-amd64)$/.exec(n)?.[1])
+    .filter((k) => k && fs.existsSync(`/lib/modules/${k}/modules.dep`));
+  return kvers.sort((a, b) => b.localeCompare(a, 'en', {numeric: true}));
+}
+
+/** apt-get install what the lane needs and this machine lacks (CI machines start clean). */
+export function ensurePackages() {
+  const want = [];
+  if (!have('qemu-system-x86_64')) want.push('qemu-system-x86');
+  if (installedKernels().length === 0) want.push('linux-image-amd64');
+  if (!dpkgInstalled('busybox-static')) want.push('busybox-static');
+  if (!have('xz')) want.push('xz-utils');
+  if (!have('modprobe')) want.push('kmod');
+  if (!have('dmsetup')) want.push('dmsetup');
+  if (!have('losetup')) want.push('util-linux');
+  if (want.length === 0) return;
+  log(`installing ${want.join(' ')}`);
+  const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'};
+  execFileSync('apt-get', ['update', '-qq'], {stdio: 'inherit', env});
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...want], {stdio: 'inherit', env});
+}
+
+/** The guest runs bin/cr.js and the test kernel from this tree: build them if they are missing. */
+export function ensureProjectBuilt(root) {
+  if (!fs.existsSync(path.join(root, 'dist/bundle/cr.js'))) {
+    log('dist/bundle missing: npm run build');
+    execFileSync('npm', ['run', 'build'], {cwd: root, stdio: 'inherit'});
+  }
+  if (!fs.existsSync(path.join(root, 'test/kernel/build/libcr_testkernel.so'))) {
+    log('test/kernel/build missing: make -C test/kernel');
+    execFileSync('make', ['-C', 'test/kernel'], {cwd: root, stdio: 'inherit'});
+  }
+}
+
+function sha256(...parts) {
+  const h = crypto.createHash('sha256');
+  for (const p of parts) h.update(typeof p === 'string' ? p : p).update('\0');
+  return h.digest('hex');
+}
+
+/**
+ * Debian's vmlinuz is a bzImage whose payload is one xz stream; the ELF inside has a PVH note,
+ * so qemu can boot it directly and skip the (slow under TCG) decompressor.
+ */
+function extractVmlinux(vmlinuz, out) {
+  const data = fs.readFileSync(vmlinuz);
+  const magic = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+  for (let i = data.indexOf(magic); i >= 0; i = data.indexOf(magic, i + 1)) {
+    const r = spawnSync('xz', ['-dc', '--single-stream'], {input: data.subarray(i), maxBuffer: 1 << 30});
+    if (r.status === 0 && r.stdout.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) {
+      fs.writeFileSync(out, r.stdout);
+      return;
+    }
+  }
+  throw new Error(`${vmlinuz}: no xz stream holding an ELF kernel found`);
+}
+
+/** Module files (in load order) that INITRAMFS_MODULES need, from modprobe's dependency view. */
+function moduleFiles(kver) {
+  const files = [];
+  for (const m of INITRAMFS_MODULES) {
+    const out = execFileSync('modprobe', ['-S', kver, '--show-depends', m], {encoding: 'utf8'});
+    for (const line of out.split('\n')) {
+      const f = /^insmod (\S+)/.exec(line)?.[1];
+      if (f && !files.includes(f)) files.push(f);
+    }
+  }
+  return files;
+}
+
+function moduleBytes(file) {
+  if (file.endsWith('.ko')) return fs.readFileSync(file);
+  if (file.endsWith('.ko.xz')) return execFileSync('xz', ['-dc', file], {maxBuffer: 1 << 28});
+  if (file.endsWith('.ko.zst')) return execFileSync('zstd', ['-dcq', file], {maxBuffer: 1 << 28});
+  throw new Error(`unsupported module file ${file}`);
+}
+
+/** A newc cpio archive (what the kernel unpacks as initramfs), built in memory. */
+class Cpio {
+  constructor() {
+    this.parts = [];
+    this.ino = 1;
+  }
+  add(name, mode, data = Buffer.alloc(0), rdev = [0, 0]) {
+    const nameBuf = Buffer.from(`${name}\0`);
+    const fields = [this.ino++, mode, 0, 0, 1, 0, data.length, 0, 0, rdev[0], rdev[1], nameBuf.length, 0];
+    const header = Buffer.from(`070701${fields.map((f) => f.toString(16).padStart(8, '0')).join('')}`);
+    const pad = (n) => Buffer.alloc((4 - (n % 4)) % 4);
+    this.parts.push(header, nameBuf, pad(header.length + nameBuf.length), data, pad(data.length));
+  }
+  dir(name) {
+    this.add(name, 0o040755);
+  }
+  file(name, data, perm = 0o644) {
+    this.add(name, 0o100000 | perm, data);
+  }
+  symlink(name, target) {
+    this.add(name, 0o120777, Buffer.from(target));
+  }
+  chardev(name, major, minor) {
+    this.add(name, 0o020600, Buffer.alloc(0), [major, minor]);
+  }
+  finish() {
+    this.add('TRAILER!!!', 0);
+    return Buffer.concat(this.parts);
+  }
+}
+
+function buildInitramfs(kver, guestDir, out) {
+  const c = new Cpio();
+  for (const d of ['bin', 'dev', 'proc', 'sys', 'lower', 'rw', 'newroot', 'modules']) c.dir(d);
+  c.chardev('dev/console', 5, 1);
+  c.chardev('dev/null', 1, 3);
+  const busybox = fs.realpathSync('/bin/busybox');
+  c.file('bin/busybox', fs.readFileSync(busybox), 0o755);
+  const applets = ['sh', 'mount', 'mkdir', 'insmod', 'switch_root', 'echo', 'cat', 'cp', 'dd', 'printf', 'poweroff', 'sleep'];
+  for (const a of applets) c.symlink(`bin/${a}`, 'busybox');
+  const order = [];
+  for (const f of moduleFiles(kver)) {
+    const name = path.basename(f).replace(/\.(xz|zst)$/, '');
+    c.file(`modules/${name}`, moduleBytes(f));
+    order.push(name);
+  }
+  c.file('modules/order', Buffer.from(`${order.join('\n')}\n`));
+  c.file('init', fs.readFileSync(path.join(guestDir, 'init')), 0o755);
+  c.file('stage2', fs.readFileSync(path.join(guestDir, 'stage2')), 0o755);
+  fs.writeFileSync(out, zlib.gzipSync(c.finish(), {level: 1}));
+  return order;
+}
+
+/**
+ * The vmlinux and initramfs for the newest installed kernel, built into
+ * CACHE/<KVER>-<hash>/ unless already there. The hash covers the kernel image, busybox and the
+ * guest init files, so any change to them gives a fresh directory.
+ */
+export function ensureBootArtifacts(root) {
+  const kver = process.env.CR_KERNEL_LANE_KVER || installedKernels()[0];
+  if (!kver) throw new Error('no /boot/vmlinuz-*-amd64 with modules installed');
+  const guestDir = path.join(root, 'test/vm/guest');
+  const vmlinuz = `/boot/vmlinuz-${kver}`;
+  const stat = (f) => {
+    const s = fs.statSync(f);
+    return `${f}:${s.size}:${s.mtimeMs}`;
+  };
+  const hash = sha256(
+    String(LAYOUT_VERSION),
+    kver,
+    stat(vmlinuz),
+    stat(fs.realpathSync('/bin/busybox')),
+    INITRAMFS_MODULES.join(','),
+    fs.readFileSync(path.join(guestDir, 'init')),
+    fs.readFileSync(path.join(guestDir, 'stage2')),
+  ).slice(0, 12);
+  const cacheRoot = process.env.CR_KERNEL_LANE_CACHE || '/var/cache/cr-kernel-lane';
+  const dir = path.join(cacheRoot, `${kver}-${hash}`);
+  const kernel = path.join(dir, 'vmlinux');
+  const initrd = path.join(dir, 'initramfs.cpio.gz');
+  if (fs.existsSync(kernel) && fs.existsSync(initrd)) return {kver, kernel, initrd, dir, built: false};
+
+  const t0 = Date.now();
+  fs.mkdirSync(cacheRoot, {recursive: true});
+  // Build in a private directory and rename it into place: concurrent runs never see half a cache.
+  const tmp = fs.mkdtempSync(path.join(cacheRoot, `.build-${kver}-`));
+  try {
+    extractVmlinux(vmlinuz, path.join(tmp, 'vmlinux'));
+    const mods = buildInitramfs(kver, guestDir, path.join(tmp, 'initramfs.cpio.gz'));
+    fs.writeFileSync(path.join(tmp, 'modules.txt'), `${mods.join('\n')}\n`);
+    try {
+      fs.renameSync(tmp, dir);
+    } catch (e) {
+      if (!fs.existsSync(kernel)) throw e; // someone else finished first: use theirs
+      fs.rmSync(tmp, {recursive: true, force: true});
+    }
+  } catch (e) {
+    fs.rmSync(tmp, {recursive: true, force: true});
+    throw e;
+  }
+  pruneCache(cacheRoot, dir);
+  log(`boot artifacts built in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${dir}`);
+  return {kver, kernel, initrd, dir, built: true};
+}
+
+/** Drop cache entries not used for a week (each holds a ~66 MB vmlinux). */
+function pruneCache(cacheRoot, keep) {
+  const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
+  for (const name of fs.readdirSync(cacheRoot)) {
+    const p = path.join(cacheRoot, name);
+    if (p === keep) continue;
+    try {
+      if (fs.statSync(p).mtimeMs < weekAgo) fs.rmSync(p, {recursive: true, force: true});
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Mark a cache entry as used (keeps it from being pruned). */
+export function touchArtifacts(dir) {
+  const now = new Date();
+  fs.utimesSync(dir, now, now);
+}

@@ -1,0 +1,201 @@
+# Scenario library of the kernel lane (bash). A scenario starts with
+#     . "$CR_ROOT/test/vm/lib.sh"
+# which turns on `set -Eeuo pipefail`, an ERR trap that names the failing command and line, and an
+# EXIT trap running `cleanup` (background processes, dm devices, loop devices made through here).
+#
+# The guest sets: CR_ROOT (repo root, read-only), CR_JOB=/job (writable, shared with the host),
+# CR_SCRATCH=/tmp/crvm (guest tmpfs, the working dir), CR_SCENARIO, CR_TIMEOUT, DM_DISABLE_UDEV=1.
+# Everything made here is recorded in state files under $CR_SCRATCH/.lib, so helpers also work
+# when called inside $(...).
+
+set -Eeuo pipefail
+
+: "${CR_JOB:=/job}" "${CR_SCRATCH:=/tmp/crvm}" "${CR_SCENARIO:=scenario}"
+export DM_DISABLE_UDEV=1
+_LIB_STATE=$CR_SCRATCH/.lib
+mkdir -p "$_LIB_STATE" "$CR_JOB/bg"
+_LIB_T0=${EPOCHREALTIME/,/.}
+_LIB_STEP=start
+
+# Seconds since the scenario began, one decimal.
+elapsed() {
+	local now=${EPOCHREALTIME/,/.}
+	awk -v a="$_LIB_T0" -v b="$now" 'BEGIN { printf "%.1f", b - a }'
+}
+
+# step NAME...: print a timed step line; failures name the step they happened in.
+step() {
+	_LIB_STEP="$*"
+	printf '[%6ss] == %s\n' "$(elapsed)" "$*"
+}
+
+# note MSG...: a timed informational line.
+note() {
+	printf '[%6ss]    %s\n' "$(elapsed)" "$*"
+}
+
+# fail MSG...: end the scenario with status 1.
+fail() {
+	printf '[%6ss] FAIL in step "%s": %s\n' "$(elapsed)" "$_LIB_STEP" "$*" >&2
+	exit 1
+}
+
+# assert_eq EXPECTED ACTUAL [WHAT]
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
+}
+
+# wait_for CMD TIMEOUT_S: evaluate CMD (a string) every 0.2 s until it succeeds; returns 1 and says
+# so on timeout. Use as `wait_for '...' 10 || fail "..."`.
+wait_for() {
+	local cmd=$1 limit=$2 t0=${EPOCHREALTIME/,/.}
+	while ! eval "$cmd" >/dev/null 2>&1; do
+		if awk -v a="$t0" -v b="${EPOCHREALTIME/,/.}" -v l="$limit" 'BEGIN { exit !(b - a >= l) }'; then
+			printf '[%6ss]    wait_for: "%s" still false after %s s\n' "$(elapsed)" "$cmd" "$limit" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# make_loops SIZE_MB N: N loop devices over sparse files in the guest tmpfs; prints the device
+# paths, one per line. Example: mapfile -t LOOPS < <(make_loops 64 2)
+make_loops() {
+	local size=$1 n=$2 i f dev
+	for ((i = 0; i < n; i++)); do
+		f=$(mktemp "$CR_SCRATCH/loop.XXXXXX.img")
+		truncate -s "${size}M" "$f"
+		dev=$(losetup -f --show "$f")
+		printf '%s %s\n' "$dev" "$f" >> "$_LIB_STATE/loops"
+		echo "$dev"
+	done
+}
+
+# dm_create NAME TABLE: dmsetup create (no udev) and remember it for cleanup.
+dm_create() {
+	dmsetup create --noudevsync "$1" --table "$2"
+	echo "$1" >> "$_LIB_STATE/dm"
+}
+
+# dm_remove NAME: dmsetup remove (retrying while the device is briefly busy).
+dm_remove() {
+	local i
+	for ((i = 0; i < 20; i++)); do
+		dmsetup remove --noudevsync "$1" 2>/dev/null && return 0
+		sleep 0.25
+	done
+	dmsetup remove --noudevsync "$1"
+}
+
+# dm_state NAME: ACTIVE or SUSPENDED (from dmsetup info).
+dm_state() {
+	dmsetup info "$1" | awk -F': *' '$1 == "State" { print $2 }'
+}
+
+# dm_status_field NAME N: the Nth whitespace-separated field (1-based) of `dmsetup status NAME`.
+dm_status_field() {
+	dmsetup status "$1" | awk -v n="$2" '{ print $n }'
+}
+
+# mirror_sync_count NAME: "IN_SYNC/TOTAL" regions of a mirror, from
+# `start len mirror <#legs> <legs...> <in_sync>/<total> ...`.
+mirror_sync_count() {
+	dmsetup status "$1" | awk '$3 == "mirror" { print $(5 + $4) }'
+}
+
+# mirror_synced NAME: true when every region is in sync.
+mirror_synced() {
+	local c
+	c=$(mirror_sync_count "$1")
+	[ -n "$c" ] && [ "${c%/*}" = "${c#*/}" ]
+}
+
+# wait_mirror_synced NAME TIMEOUT_S: fail unless the mirror reaches full sync in time.
+wait_mirror_synced() {
+	wait_for "mirror_synced $1" "$2" || fail "mirror $1 not in sync after $2 s: $(dmsetup status "$1")"
+}
+
+# start_bg NAME CMD...: run CMD in the background in its own process group, output to
+# $CR_JOB/bg/NAME.log (shown by the runner when the scenario fails). Killed by stop_bg / cleanup.
+start_bg() {
+	local name=$1
+	shift
+	setsid "$@" > "$CR_JOB/bg/$name.log" 2>&1 < /dev/null &
+	echo "$name $!" >> "$_LIB_STATE/bg"
+}
+
+# bg_pid NAME: pid (and process group) of a start_bg process.
+bg_pid() {
+	awk -v n="$1" '$1 == n { p = $2 } END { if (p) print p; else exit 1 }' "$_LIB_STATE/bg"
+}
+
+# bg_running NAME: true while the start_bg process is alive.
+bg_running() {
+	local pid
+	pid=$(bg_pid "$1") || return 1
+	local state
+	state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# bg_log NAME: path of its log.
+bg_log() {
+	echo "$CR_JOB/bg/$1.log"
+}
+
+# stop_bg NAME: TERM its process group, KILL after 5 s; returns once it is gone.
+stop_bg() {
+	local pid i
+	pid=$(bg_pid "$1") || return 0
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	for ((i = 0; i < 25; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	awk -v n="$1" '$1 != n' "$_LIB_STATE/bg" > "$_LIB_STATE/bg.new" && mv "$_LIB_STATE/bg.new" "$_LIB_STATE/bg"
+}
+
+# cleanup: stop background processes, remove dm devices (newest first), detach loops, delete
+# their files. Runs at exit; safe to call earlier (it forgets what it removed).
+cleanup() {
+	local name pid dev file
+	set +e
+	if [ -s "$_LIB_STATE/bg" ]; then
+		while read -r name pid; do stop_bg "$name"; done < <(cat "$_LIB_STATE/bg")
+	fi
+	if [ -s "$_LIB_STATE/dm" ]; then
+		for name in $(tac "$_LIB_STATE/dm"); do
+			dmsetup info "$name" >/dev/null 2>&1 || continue
+			[ "$(dm_state "$name")" = SUSPENDED ] && dmsetup resume --noudevsync "$name"
+			dm_remove "$name" || echo "cleanup: could not remove dm device $name" >&2
+		done
+	fi
+	if [ -s "$_LIB_STATE/loops" ]; then
+		while read -r dev file; do
+			losetup -d "$dev" 2>/dev/null || echo "cleanup: could not detach $dev" >&2
+			rm -f "$file"
+		done < "$_LIB_STATE/loops"
+	fi
+	: > "$_LIB_STATE/bg"
+	: > "$_LIB_STATE/dm"
+	: > "$_LIB_STATE/loops"
+	set -e
+}
+
+_lib_on_err() {
+	local status=$? line=$1 cmd=$2
+	printf '[%6ss] FAIL in step "%s": status %s from line %s: %s\n' "$(elapsed)" "$_LIB_STEP" "$status" "$line" "$cmd" >&2
+}
+_lib_on_exit() {
+	local status=$?
+	trap - ERR
+	cleanup
+	printf '[%6ss] == end (status %s)\n' "$(elapsed)" "$status"
+	exit "$status"
+}
+trap '_lib_on_err "$LINENO" "$BASH_COMMAND"' ERR
+trap _lib_on_exit EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
