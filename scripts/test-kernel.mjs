@@ -86,7 +86,7 @@ function report(r) {
   } else {
     out.push('  --- console (boot) ---', indent(tail(r.console, 60)));
   }
-  if (r.dmesg) out.push('  --- dmesg (tail, captured by the guest) ---', indent(tail(r.dmesg, 40)));
+  if (r.dmesg) out.push('  --- dmesg since the scenario started (tail, captured by the guest) ---', indent(tail(r.dmesg, 40)));
   const bgDir = path.join(r.jobDir, 'bg');
   for (const f of fs.existsSync(bgDir) ? fs.readdirSync(bgDir).sort() : []) {
     const text = fs.readFileSync(path.join(bgDir, f), 'utf8');
@@ -151,9 +151,10 @@ async function selfTest(o, runBase) {
       what: 'a passing scenario is PASS',
     },
     {
-      spec: {name: 'selftest-exit3', file: write('selftest-exit3', 'echo "about to exit 3"; exit 3'), timeoutS: 30},
-      expect: (r) => !r.ok && r.rc === 3 && r.reason === 'exit status 3' && r.output.includes('about to exit 3'),
-      what: 'exit 3 is FAIL with status 3 and its output',
+      spec: {name: 'selftest-exit3', file: write('selftest-exit3', 'echo "crvm-selftest: a kernel message" > /dev/kmsg\necho "about to exit 3"; exit 3'), timeoutS: 30},
+      expect: (r) => !r.ok && r.rc === 3 && r.reason === 'exit status 3' && r.output.includes('about to exit 3') &&
+        r.dmesg.includes('crvm-selftest: a kernel message'),
+      what: 'exit 3 is FAIL with status 3, its output and the kernel messages since it started',
     },
     {
       spec: {
