@@ -84,10 +84,16 @@ export function runVm(opts) {
     qemu.stderr.on('data', onData);
     const bootTimer = setTimeout(() => kill('boot'), bootLimitS * 1000);
     let runTimer;
+    let done = false;
     qemu.on('error', (e) => {
-      consoleText += `\n(spawn failed: ${e.message})\n`;
+      // spawn failures get no 'close'
+      consoleText += `\n(qemu-system-x86_64: ${e.message})\n`;
+      if (qemu.pid === undefined) finish(null, null);
     });
-    qemu.on('close', (code, signal) => {
+    qemu.on('close', (code, signal) => finish(code, signal));
+    function finish(code, signal) {
+      if (done) return;
+      done = true;
       clearTimeout(bootTimer);
       clearTimeout(runTimer);
       fs.closeSync(consoleLog);
@@ -117,6 +123,6 @@ export function runVm(opts) {
         console: consoleText,
         jobDir,
       });
-    });
+    }
   });
 }
