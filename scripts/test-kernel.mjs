@@ -202,7 +202,10 @@ async function selfTest(o, runBase) {
   });
   process.stdout.write(`kernel lane self-test: ${cases.length - bad}/${cases.length} as expected in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   fs.rmSync(dir, {recursive: true, force: true});
-  if (!bad && !o.keep) fs.rmSync(runBase, {recursive: true, force: true});
+  if (!bad && !o.keep) {
+    fs.rmSync(runBase, {recursive: true, force: true});
+    process.stdout.write('kernel lane self-test: job dirs removed (all verdicts as expected)\n');
+  } else process.stdout.write(`kernel lane self-test: job dirs kept under ${runBase}\n`);
   return bad === 0;
 }
 
