@@ -212,6 +212,7 @@ async function selfTest(o, runBase) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) usage('needs root (apt-get, the artifact cache, loop and dm devices in the guest)');
+  const specs = o.selfTest ? [] : scenarioSpecs(o.filters);
   ensurePackages();
   ensureProjectBuilt(root);
   const runBase = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-kernel-lane-'));
@@ -219,7 +220,7 @@ async function main() {
     process.exitCode = (await selfTest(o, runBase)) ? 0 : 1;
     return;
   }
-  const results = await runAll(scenarioSpecs(o.filters), o, runBase);
+  const results = await runAll(specs, o, runBase);
   process.exitCode = results.every((r) => r.ok) ? 0 : 1;
 }
 
