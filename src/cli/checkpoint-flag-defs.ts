@@ -44,6 +44,11 @@ export const checkpointFlags = {
   'ptracer-error': b('Fail if a target is ptracing another process (default).', {helpGroup: ptrace}),
   'ptracer-skip': b('Leave out targets that are ptracing others.', {helpGroup: ptrace}),
 
+  quiesce: Flags.string({summary: 'Suspend device-mapper device NAME while the job is held at its checkpoint (repeatable: suspended in order, resumed in reverse).', ...repeatable, helpGroup: 'Storage quiesce', helpValue: 'NAME'}),
+  'while-quiesced': Flags.string({summary: 'Run CMD with sh -c while the devices are suspended (a storage snapshot); a non-zero status fails the checkpoint.', helpGroup: 'Storage quiesce', helpValue: 'CMD'}),
+  'quiesce-timeout': Flags.integer({summary: 'Seconds to wait for the dm-log server to confirm the suspend and the resume (default 30).', helpGroup: 'Storage quiesce', helpValue: 'SEC'}),
+  'dmlog-socket': Flags.string({summary: 'Control socket of `cr dmlog serve` (default $CR_DMLOG_SOCKET, else /run/cr/dmlog.sock).', helpGroup: 'Storage quiesce', helpValue: 'PATH'}),
+
   time: Flags.integer({char: 't', summary: 'Give up after SEC seconds: the request is cancelled and nothing is written (0 = no limit).', ...repeatable, helpValue: 'SEC'}),
   ...logFlags(),
 };

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import {UsageError} from '../errors/cr-error.js';
 import {flagOrder, lastOf as lastIn, lastValue as last, resolveKmsg, resolveSignal} from './common-flag-defs.js';
-import {CheckpointOptionsSchema, type CheckpointOptions, describeIssue} from '../schema/index.js';
+import {CheckpointOptionsSchema, type CheckpointOptions, describeIssue, type QuiesceOptions} from '../schema/index.js';
+import {DEFAULT_CONTROL_SOCKET} from '../storage/dmlog/protocol.js';
 import {jobName} from '../store/naming.js';
 
 /** The parsed flags of `cr checkpoint` (oclif's output). */
@@ -15,6 +16,10 @@ export interface CheckpointFlags {
   backup?: string[];
   signal?: number[];
   time?: number[];
+  quiesce?: string[];
+  'while-quiesced'?: string;
+  'quiesce-timeout'?: number;
+  'dmlog-socket'?: string;
   [k: string]: unknown;
 }
 
@@ -38,6 +43,27 @@ export function parseId(id: string | undefined): number {
   const n = Number(id);
   if (!Number.isSafeInteger(n) || n > 0x7fffffff) throw new UsageError(`Expected ID to be at most ${0x7fffffff}, got \`${id}\``);
   return n;
+}
+
+/** The storage-quiesce flags, or undefined without --quiesce. */
+function quiesceOptions(flags: CheckpointFlags, signal: number): QuiesceOptions | undefined {
+  const devices = flags.quiesce ?? [];
+  if (devices.length === 0) {
+    for (const f of ['while-quiesced', 'quiesce-timeout'] as const) {
+      if (flags[f] !== undefined) throw new UsageError(`Expected --${f} to come with --quiesce NAME`);
+    }
+    return undefined;
+  }
+  for (const d of devices) {
+    if (d === '' || d.includes('/') || Buffer.byteLength(d) > 127) throw new UsageError(`Expected --quiesce to be a device-mapper device name (no '/', at most 127 bytes), got \`${d}\``);
+  }
+  if (signal < 0 && signal !== -19) throw new UsageError('Expected no early signal other than --early-stop with --quiesce: the targets are held stopped while the storage is quiesced');
+  const timeoutSec = flags['quiesce-timeout'] ?? 30;
+  if (!Number.isInteger(timeoutSec) || timeoutSec < 1) throw new UsageError(`Expected --quiesce-timeout to be a whole number of seconds >= 1, got \`${timeoutSec}\``);
+  const command = flags['while-quiesced'];
+  if (command !== undefined && command.trim() === '') throw new UsageError('Expected --while-quiesced to be a command, got an empty string');
+  const socket = flags['dmlog-socket'] ?? process.env.CR_DMLOG_SOCKET ?? DEFAULT_CONTROL_SOCKET;
+  return {devices, command: command ?? null, timeoutSec, socket};
 }
 
 /** Resolve flags (with their order) and the ID into validated options. `cwd` anchors relative paths. */
@@ -84,6 +110,8 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
   }
   if (flags.keep !== undefined && (!Number.isInteger(flags.keep) || flags.keep < 1)) throw new UsageError(`Expected --keep to be a whole number >= 1, got \`${flags.keep}\``);
 
+  const quiesce = quiesceOptions(flags, signal);
+
   const input = {
     target,
     scope,
@@ -94,6 +122,7 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
     ptracer: PTRACER[lastOf(Object.keys(PTRACER)) ?? 'ptracer-error'],
     timeSec: time,
     kmsg: resolveKmsg(order),
+    ...(quiesce ? {quiesce} : {}),
   };
   const parsed = CheckpointOptionsSchema.safeParse(input);
   if (!parsed.success) throw new UsageError(describeIssue(parsed.error, input, FLAG_NAMES));

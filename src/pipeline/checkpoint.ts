@@ -27,6 +27,8 @@ import {formatBytes, formatRate} from './format.js';
 import {type OutputMode, rendererOptions} from './renderer.js';
 import {crashPoint} from '../util/crash-point.js';
 import {crVersion} from './version.js';
+import {type QuiescedDevice, type QuiesceReport, prepareQuiesce, quiesce} from '../storage/quiesce.js';
+import {heldSignal, quiesceOps, releaseTargets} from './quiesce-ops.js';
 
 /** What a successful checkpoint reports (the --json document). */
 export interface CheckpointResult {
@@ -48,6 +50,8 @@ export interface CheckpointResult {
   durationMs: number;
   interface: string;
   log: string[];
+  /** --quiesce: the devices suspended and resumed, the command's status, the suspended window. */
+  quiesce: QuiesceReport | null;
 }
 
 /** How often a long dump reports progress as a line of its own. */
@@ -67,22 +71,36 @@ interface Ctx {
   removed: string[];
   lock?: JobLock;
   cleaned: string[];
+  /** --quiesce: the devices (looked up in preflight), the targets held stopped, the report. */
+  quiesceDevices?: QuiescedDevice[];
+  targets: number[];
+  held: number[];
+  quiesce?: QuiesceReport;
 }
 
 /** Run one checkpoint. `signal` aborts it (the request is cancelled, nothing is published). */
 export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, signal?: AbortSignal): Promise<CheckpointResult> {
-  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), startedAt: new Date().toISOString(), bytes: 0, openFiles: [], removed: [], cleaned: []};
+  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), startedAt: new Date().toISOString(), bytes: 0, openFiles: [], removed: [], cleaned: [], targets: [], held: []};
   const deadline = opts.timeSec > 0 ? ctx.started + opts.timeSec * 1000 : undefined;
   const d = opts.destination;
   const store = d.kind === 'store' ? d : undefined;
+  const q = opts.quiesce;
+  const qplan = q && {devices: q.devices, command: q.command, timeoutMs: q.timeoutSec * 1000, env: {CR_CHECKPOINT_TARGET: String(opts.target), CR_CHECKPOINT_SCOPE: opts.scope}};
+  let qstep: ((t: string) => void) | undefined;
+  const qops = q && quiesceOps(q.socket, (t) => qstep?.(t));
   const tasks = new Listr<Ctx, any, any>(
     [
       {
         title: 'Preflight: open /proc/checkpoint/ctrl and check the interface version',
-        task: (c) => {
+        task: async (c) => {
           c.engine.open();
           // The files the targets use, for the manifest: read now, before any signal ends them.
           if (store) c.openFiles = openFilesOf(pidsInScope(opts.target, opts.scope));
+          // --quiesce: every device and the log server are checked before the targets are touched.
+          if (qplan) {
+            c.quiesceDevices = await prepareQuiesce(qplan, qops!);
+            c.targets = pidsInScope(opts.target, opts.scope);
+          }
         },
       },
       {
@@ -98,7 +116,9 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             task.title = `Request: checkpoint ${opts.scope} ${opts.target} into ${next.file}`;
           } else c.destination = d as Destination;
           c.pending = PendingFile.open(c.destination);
-          c.engine.request(opts, c.pending.fd);
+          // With --quiesce the kernel leaves the targets stopped; cr sends the requested signal after the resume.
+          c.engine.request(q ? {...opts, signal: heldSignal(opts.signal)} : opts, c.pending.fd);
+          if (q) c.held = c.targets;
         },
       },
       {
@@ -133,6 +153,15 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         },
       },
       {
+        title: `Quiesce: ${q?.devices.join(', ')}`,
+        enabled: () => qplan !== undefined,
+        task: async (c, task) => {
+          qstep = (t) => (task.title = `Quiesce: ${t}`);
+          c.quiesce = await quiesce(qplan!, c.quiesceDevices!, qops!, signal);
+          task.title = `Quiesce: ${q!.devices.length} device(s) suspended for ${c.quiesce.windowMs} ms and resumed`;
+        },
+      },
+      {
         title: d.kind === 'fd' ? 'Publish' : `Publish${d.kind === 'file' ? `: ${d.path}` : ''}`,
         task: (c) => {
           crashPoint('publish');
@@ -163,6 +192,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             endedAt: new Date().toISOString(),
             context: {file: file.slice(file.lastIndexOf('/') + 1), size: c.digest!.size, sha256: c.digest!.sha256},
             openFiles: c.openFiles,
+            ...(c.quiesce ? {quiesce: {devices: q!.devices, command: c.quiesce.command, commandStatus: c.quiesce.commandStatus, windowMs: c.quiesce.windowMs}} : {}),
           };
           c.manifest = writeManifest(file, manifest);
         },
@@ -175,6 +205,11 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
           c.removed = applyRetention(store!.dir, store!.job, store!.keep!);
         },
       },
+      {
+        title: 'Release the targets',
+        enabled: () => q !== undefined,
+        task: (c) => releaseTargets(c.held, opts.signal),
+      },
     ],
     {...rendererOptions(mode), ctx},
   );
@@ -183,6 +218,8 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
   } catch (error) {
     ctx.engine.cancel();
     ctx.pending?.discard();
+    // Held by cr for the quiesce and the checkpoint failed: the job runs on, as before the request.
+    if (q && ctx.held.length > 0) releaseTargets(ctx.held, 0);
     throw error;
   } finally {
     ctx.lock?.release();
@@ -205,6 +242,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     durationMs: Math.round(performance.now() - ctx.started),
     interface: ifaceOf(ctx),
     log: ctx.engine.log,
+    quiesce: ctx.quiesce ?? null,
   };
 }
 

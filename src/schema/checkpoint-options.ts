@@ -29,6 +29,17 @@ const StoreDestinationSchema = z.object({
   sync: z.boolean(),
 });
 
+const QuiesceSchema = z.object({
+  /** Device-mapper devices, suspended in this order and resumed in reverse. */
+  devices: z.array(z.string().check(z.minLength(1), z.maxLength(127))).check(z.minLength(1)),
+  /** Run (sh -c) while the devices are suspended: a storage snapshot, typically. */
+  command: z.nullable(z.string().check(z.minLength(1))),
+  /** Bound on each wait for the dm-log server's confirmation. */
+  timeoutSec: z.int().check(z.minimum(1)),
+  /** Control socket of `cr dmlog serve`. */
+  socket: z.string().check(z.minLength(1)),
+});
+
 export const CheckpointOptionsSchema = z.object({
   /** pid, pgid or sid, as `scope` says; 0 names the caller (cr itself), which the kernel refuses. */
   target: z.int().check(z.minimum(0), z.maximum(0x7fffffff)),
@@ -42,7 +53,10 @@ export const CheckpointOptionsSchema = z.object({
   /** Time limit in seconds, enforced by cr; 0 = none. */
   timeSec: z.int().check(z.minimum(0)),
   kmsg: KmsgSchema,
+  /** Storage quiesce while the targets are held at the checkpoint (--quiesce). */
+  quiesce: z.optional(QuiesceSchema),
 });
 
 export type CheckpointOptions = z.infer<typeof CheckpointOptionsSchema>;
 export type Scope = z.infer<typeof ScopeSchema>;
+export type QuiesceOptions = z.infer<typeof QuiesceSchema>;

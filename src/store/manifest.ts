@@ -35,6 +35,10 @@ export const ManifestSchema = z.object({
   endedAt: z.string(),
   context: z.object({file: z.string(), size: z.int().check(z.minimum(0)), sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/))}),
   openFiles: z.array(OpenFileSchema),
+  /** --quiesce: the devices suspended while the job was held, the snapshot command and its status. */
+  quiesce: z.optional(
+    z.object({devices: z.array(z.string()), command: z.nullable(z.string()), commandStatus: z.nullable(z.int()), windowMs: z.number()}),
+  ),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -1,0 +1,48 @@
+// `cr dm guard`: resumes what cr announced as suspended when its input ends without `done`.
+import {expect} from 'chai';
+import {Readable} from 'node:stream';
+import {runGuard} from '../../src/storage/dm/guard.js';
+
+function devices(failing: string[] = []) {
+  const calls: string[] = [];
+  return {
+    calls,
+    open: () => ({
+      resume: async (name: string) => {
+        calls.push(`resume ${name}`);
+        if (failing.includes(name)) throw new Error('Invalid argument');
+      },
+      close: () => void calls.push('close'),
+    }),
+  };
+}
+
+const input = (text: string) => Readable.from([text]);
+
+describe('cr dm guard', () => {
+  it('resumes, newest first, what was suspending and not resumed when cr dies', async () => {
+    const d = devices();
+    const log: string[] = [];
+    const out = await runGuard(input('suspending a\nsuspending b\nsuspending c\nresumed c\n'), (l) => log.push(l), d.open);
+    expect(d.calls).to.deep.equal(['resume b', 'resume a', 'close']);
+    expect(out.resumed).to.deep.equal(['b', 'a']);
+    expect(log[0]).to.equal('cr dm guard: cr ended while b was suspended; resumed it');
+  });
+
+  it('touches nothing after done, or when nothing is left suspended', async () => {
+    const d = devices();
+    await runGuard(input('suspending a\nresumed a\ndone\n'), () => {}, d.open);
+    await runGuard(input('suspending a\nsuspending b\ndone\n'), () => {}, d.open);
+    await runGuard(input('suspending a\nresumed a\n'), () => {}, d.open);
+    expect(d.calls).to.deep.equal([]);
+  });
+
+  it('keeps going when one resume fails, and reports it', async () => {
+    const d = devices(['b']);
+    const log: string[] = [];
+    const out = await runGuard(input('suspending a\nsuspending b\n'), (l) => log.push(l), d.open);
+    expect(d.calls).to.deep.equal(['resume b', 'resume a', 'close']);
+    expect(out.failed).to.deep.equal([{name: 'b', error: 'Invalid argument'}]);
+    expect(log).to.include('cr dm guard: cr ended while b was suspended; resume failed: Invalid argument');
+  });
+});
