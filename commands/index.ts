@@ -1,5 +1,10 @@
 // The command table oclif loads (package.json oclif.commands: explicit strategy), and the CLI entry.
 import Checkpoint from './checkpoint.js';
+import DmLs from './dm/ls.js';
+import DmResume from './dm/resume.js';
+import DmStatus from './dm/status.js';
+import DmSuspend from './dm/suspend.js';
+import DmWait from './dm/wait.js';
 import Info from './info.js';
 import Ls from './ls.js';
 import Restart from './restart.js';
@@ -9,6 +14,11 @@ import Watch from './watch.js';
 
 export const COMMANDS = {
   checkpoint: Checkpoint,
+  'dm:ls': DmLs,
+  'dm:resume': DmResume,
+  'dm:status': DmStatus,
+  'dm:suspend': DmSuspend,
+  'dm:wait': DmWait,
   info: Info,
   ls: Ls,
   restart: Restart,

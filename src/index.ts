@@ -12,3 +12,5 @@ export {runWatch, parseDuration, type WatchEvent} from './pipeline/watch.js';
 export {watchOptionsFromFlags} from './cli/watch-flags.js';
 export * from './errors/index.js';
 export * from './schema/index.js';
+export {dmList, dmStatus, dmSuspend, dmResume, dmWait, type DmLsEntry, type DmStatusResult, type DmWaitResult} from './pipeline/dm.js';
+export {formatDmList, formatDmStatus, formatDmWait} from './pipeline/dm-format.js';

@@ -3,3 +3,5 @@ export * from './blcr/index.js';
 export {lastErrno, O, POLL} from './libc.js';
 export {dieBySignal, execProgram} from './process.js';
 export {tryLockExclusive} from './flock.js';
+export {alignedBuffer, bufferAddress} from './memory.js';
+export {blockDeviceSize} from './blockdev.js';
