@@ -1,5 +1,7 @@
 // The command table oclif loads (package.json oclif.commands: explicit strategy), and the CLI entry.
 import Checkpoint from './checkpoint.js';
+import DmlogServe from './dmlog/serve.js';
+import DmlogStatus from './dmlog/status.js';
 import Info from './info.js';
 import Ls from './ls.js';
 import Restart from './restart.js';
@@ -9,6 +11,8 @@ import Watch from './watch.js';
 
 export const COMMANDS = {
   checkpoint: Checkpoint,
+  'dmlog:serve': DmlogServe,
+  'dmlog:status': DmlogStatus,
   info: Info,
   ls: Ls,
   restart: Restart,

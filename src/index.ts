@@ -12,3 +12,4 @@ export {runWatch, parseDuration, type WatchEvent} from './pipeline/watch.js';
 export {watchOptionsFromFlags} from './cli/watch-flags.js';
 export * from './errors/index.js';
 export * from './schema/index.js';
+export {serveDmlog, ControlClient, formatDmlogStatus, DEFAULT_CONTROL_SOCKET, type ServeSummary, type StatusResponse, type LogSummary} from './storage/dmlog/index.js';
