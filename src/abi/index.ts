@@ -4,3 +4,5 @@ export {lastErrno, O, POLL, pollOne} from './libc.js';
 export * from './netlink/index.js';
 export {dieBySignal, execProgram} from './process.js';
 export {tryLockExclusive} from './flock.js';
+export {alignedBuffer, bufferAddress} from './memory.js';
+export {blockDeviceSize} from './blockdev.js';

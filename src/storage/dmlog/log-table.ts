@@ -1,127 +1,184 @@
-// TEST DOUBLE, to be replaced by the real LogTable from branch dmlog-log when it is merged.
-// Same interface; a minimal core-log model so the server and its transport can be tested.
+// The logs the server holds, keyed by (uuid, luid): decodes each request's type, routes it to its
+// log, creates logs at CTR and forgets them at DTR, and reports lifecycle events.
 import {E} from '../../errors/index.js';
+import {CtrArgsError, parseCtrArgs, resolveLogDevice} from './ctr-args.js';
+import {diskBufferSize} from './disk-format.js';
+import {DeviceError, LogDevice} from './log-device.js';
+import {cString, fail, ok} from './payload.js';
 import {UlogType, type LogEventName, type LogSummary, type UlogReply, type UlogRequest, type UlogTypeName} from './protocol.js';
+import {RegionLog} from './region-log.js';
 
-interface Log {
+export interface LogTableEvent {
   uuid: string;
   luid: bigint;
-  type: string;
-  state: LogSummary['state'];
-  regionSize: number;
-  regionCount: number;
-  sync: Set<number>;
-  dirty: Set<number>;
-  device: string | null;
-  search: number;
-  requests: Partial<Record<UlogTypeName, number>>;
+  event: LogEventName;
 }
 
-const NAMES = Object.fromEntries(Object.entries(UlogType).map(([k, v]) => [v, k])) as Record<number, UlogTypeName>;
-const EMPTY = Buffer.alloc(0);
-const u64 = (v: number | bigint) => {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64LE(BigInt(v));
-  return b;
-};
-const pair = (a: number | bigint, b: number | bigint) => Buffer.concat([u64(a), u64(b)]);
+/** Request versions with the same wire format: 2 (older kernels) and 3 (6.1). */
+const VERSIONS = new Set([2, 3]);
+/** The kernel's limit on the device string a CTR reply may name, NUL included (DM_NAME_LEN). */
+const MAX_CTR_REPLY = 128;
+
+const TYPE_NAMES = new Map<number, UlogTypeName>(Object.entries(UlogType).map(([name, v]) => [v, name as UlogTypeName]));
+
+/** The kinds of request the kernel follows an -ESRCH with CTR + RESUME for (spec A4). */
+const RECONNECTING = new Set<number>([
+  UlogType.IS_CLEAN,
+  UlogType.IN_SYNC,
+  UlogType.FLUSH,
+  UlogType.MARK_REGION,
+  UlogType.CLEAR_REGION,
+  UlogType.GET_RESYNC_WORK,
+  UlogType.SET_REGION_SYNC,
+  UlogType.GET_SYNC_COUNT,
+  UlogType.STATUS_INFO,
+  UlogType.IS_REMOTE_RECOVERING,
+]);
+
+const keyOf = (uuid: string, luid: bigint) => `${uuid}\0${luid}`;
 
 export class LogTable {
-  private readonly logs = new Map<string, Log>();
-  private readonly onEvent?: (e: {uuid: string; luid: bigint; event: LogEventName}) => void;
+  private readonly logs = new Map<string, RegionLog>();
+  private readonly onEvent?: (e: LogTableEvent) => void;
+  private suspensions = 0;
 
-  constructor(opts: {onEvent?: (e: {uuid: string; luid: bigint; event: LogEventName}) => void} = {}) {
-    this.onEvent = opts.onEvent;
+  constructor(opts?: {onEvent?: (e: LogTableEvent) => void}) {
+    this.onEvent = opts?.onEvent;
   }
 
+  /** Handle one decoded request; always returns the reply to send (error 0 or negative errno,
+   *  exact payload). An unexpected exception becomes -EIO. */
   handle(req: UlogRequest): UlogReply {
-    const type = req.requestType & 0xff;
-    const name = NAMES[type];
-    if (!name) return {error: -E.EINVAL, data: EMPTY};
-    const key = `${req.uuid}/${req.luid}`;
-    if (type === UlogType.CTR) {
-      if (this.logs.has(key)) return {error: -E.EINVAL, data: EMPTY};
-      const args = req.data.toString('latin1').replace(/\0.*$/s, '').split(' ');
-      const disk = args[1] === 'clustered-disk' || args[1] === 'disk';
-      const size = Number(args[0]);
-      const region = Number(args[disk ? 3 : 2]);
-      if (!(size > 0) || !(region > 0)) return {error: -E.EINVAL, data: EMPTY};
-      const log: Log = {uuid: req.uuid, luid: req.luid, type: args[1], state: 'pending', regionSize: region, regionCount: Math.ceil(size / region), sync: new Set(), dirty: new Set(), device: disk ? args[2] : null, search: 0, requests: {}};
-      this.logs.set(key, log);
-      log.requests.CTR = 1;
-      this.onEvent?.({uuid: req.uuid, luid: req.luid, event: 'ctr'});
-      return {error: 0, data: disk ? Buffer.from(`${args[2]}\0`) : EMPTY};
+    try {
+      return this.dispatch(req);
+    } catch {
+      return fail(E.EIO);
     }
-    const log = this.logs.get(key);
-    if (!log) return {error: -E.ESRCH, data: EMPTY};
-    log.requests[name] = (log.requests[name] ?? 0) + 1;
-    const region = req.data.length >= 8 ? Number(req.data.readBigUInt64LE(0)) : -1;
-    switch (type) {
-      case UlogType.DTR:
-        this.logs.delete(key);
-        this.onEvent?.({uuid: req.uuid, luid: req.luid, event: 'dtr'});
-        return {error: 0, data: EMPTY};
-      case UlogType.PRESUSPEND:
-        log.state = 'presuspended';
-        this.onEvent?.({uuid: req.uuid, luid: req.luid, event: 'presuspend'});
-        return {error: 0, data: EMPTY};
-      case UlogType.POSTSUSPEND:
-        log.state = 'pending';
-        this.onEvent?.({uuid: req.uuid, luid: req.luid, event: 'postsuspend'});
-        return {error: 0, data: EMPTY};
-      case UlogType.RESUME:
-        log.state = 'resumed';
-        log.search = 0;
-        this.onEvent?.({uuid: req.uuid, luid: req.luid, event: 'resume'});
-        return {error: 0, data: EMPTY};
-      case UlogType.GET_REGION_SIZE:
-        return {error: 0, data: u64(log.regionSize)};
-      case UlogType.IS_CLEAN:
-        return {error: 0, data: u64(log.dirty.has(region) ? 0 : 1)};
-      case UlogType.IN_SYNC:
-        if (region < 0 || region >= log.regionCount) return {error: -E.EINVAL, data: EMPTY};
-        return {error: 0, data: u64(log.sync.has(region) ? 1 : 0)};
-      case UlogType.MARK_REGION:
-      case UlogType.CLEAR_REGION:
-        if (req.data.length % 8) return {error: -E.EINVAL, data: EMPTY};
-        for (let i = 0; i < req.data.length; i += 8) {
-          const r = Number(req.data.readBigUInt64LE(i));
-          if (type === UlogType.MARK_REGION) log.dirty.add(r);
-          else if (log.sync.has(r)) log.dirty.delete(r);
-        }
-        return {error: 0, data: EMPTY};
-      case UlogType.FLUSH:
-        return {error: 0, data: EMPTY};
-      case UlogType.GET_RESYNC_WORK: {
-        while (log.search < log.regionCount && log.sync.has(log.search)) log.search++;
-        if (log.search >= log.regionCount) return {error: 0, data: pair(0, 0)};
-        return {error: 0, data: pair(1, log.search)};
-      }
-      case UlogType.SET_REGION_SYNC:
-        if (req.data.length < 16) return {error: -E.EINVAL, data: EMPTY};
-        if (req.data.readBigInt64LE(8)) log.sync.add(region);
-        else log.sync.delete(region);
-        return {error: 0, data: EMPTY};
-      case UlogType.GET_SYNC_COUNT:
-        return {error: 0, data: u64(log.sync.size)};
-      case UlogType.STATUS_INFO:
-        return {error: 0, data: Buffer.from(log.device ? `3 ${log.type} ${log.device} A\0` : `1 ${log.type}\0`)};
-      case UlogType.STATUS_TABLE:
-        return {error: 0, data: Buffer.from(`${log.type} ${log.regionSize} \0`)};
-      case UlogType.IS_REMOTE_RECOVERING:
-        return {error: 0, data: pair(log.sync.has(region) ? 0 : 1, log.search)};
-    }
-    return {error: -E.EINVAL, data: EMPTY};
   }
 
   summaries(): LogSummary[] {
-    return [...this.logs.values()].map((l) => ({
-      uuid: l.uuid, luid: String(l.luid), type: l.type, state: l.state, regionSize: l.regionSize, regionCount: l.regionCount,
-      syncCount: l.sync.size, dirtyCount: l.dirty.size, device: l.device, deviceFailed: false, sync: 'default', requests: l.requests,
-    }));
+    return [...this.logs.values()].map((log) => log.summary());
   }
 
+  /** Close every disk-log fd (server shutdown) and forget the logs. */
   close(): void {
+    for (const log of this.logs.values()) log.device?.close();
     this.logs.clear();
+  }
+
+  private dispatch(req: UlogRequest): UlogReply {
+    const type = req.requestType & 0xff;
+    const name = TYPE_NAMES.get(type);
+    if (!name || !VERSIONS.has(req.version)) return fail(E.EINVAL);
+    if (type === UlogType.CTR) return this.ctr(req);
+    if (type === UlogType.DTR) return this.dtr(req);
+    const log = this.logs.get(keyOf(req.uuid, req.luid));
+    if (!log) return fail(RECONNECTING.has(type) ? E.ESRCH : E.EINVAL);
+    log.count(name);
+    switch (type) {
+      case UlogType.PRESUSPEND:
+        return this.event(log, 'presuspend', log.presuspend());
+      case UlogType.POSTSUSPEND:
+        return this.event(log, 'postsuspend', log.postsuspend(++this.suspensions));
+      case UlogType.RESUME:
+        if (log.state === 'resumed') return ok();
+        return this.event(log, 'resume', log.resume(this.donorFor(log)));
+      case UlogType.GET_REGION_SIZE:
+        return log.regionSize();
+      case UlogType.IS_CLEAN:
+        return log.isClean(req.data);
+      case UlogType.IN_SYNC:
+        return log.inSync(req.data);
+      case UlogType.FLUSH:
+        return log.flush(req.data);
+      case UlogType.MARK_REGION:
+        return log.mark(req.data);
+      case UlogType.CLEAR_REGION:
+        return log.clear(req.data);
+      case UlogType.GET_RESYNC_WORK:
+        return log.resyncWork();
+      case UlogType.SET_REGION_SYNC:
+        return log.setRegionSync(req.data);
+      case UlogType.GET_SYNC_COUNT:
+        return log.syncCountReply();
+      case UlogType.STATUS_INFO:
+        return log.statusInfo();
+      case UlogType.STATUS_TABLE:
+        return log.statusTable();
+      case UlogType.IS_REMOTE_RECOVERING:
+        return log.remoteRecovering(req.data);
+      default:
+        return fail(E.EINVAL);
+    }
+  }
+
+  /** CTR: a known (uuid, luid) succeeds with no data and no change (the kernel's reconnect). A new
+   *  disk log opens its device and, on the initial CTR, names it back for the kernel to hold. */
+  private ctr(req: UlogRequest): UlogReply {
+    const key = keyOf(req.uuid, req.luid);
+    const known = this.logs.get(key);
+    if (known) {
+      known.count('CTR');
+      return ok();
+    }
+    let device: LogDevice | null = null;
+    let reply: Buffer = Buffer.alloc(0);
+    try {
+      const args = parseCtrArgs(req.data);
+      if (args.deviceArg !== null) {
+        if (!args.reconnect) reply = cString(args.deviceArg);
+        if (reply.length > MAX_CTR_REPLY) return fail(E.EINVAL);
+        device = LogDevice.open(resolveLogDevice(args.deviceArg), diskBufferSize(args.regionCount));
+      }
+      const log = new RegionLog(req.uuid, req.luid, args, device);
+      log.count('CTR');
+      this.logs.set(key, log);
+    } catch (err) {
+      device?.close();
+      if (err instanceof CtrArgsError) return fail(E.EINVAL);
+      if (err instanceof DeviceError) return fail(err.errno);
+      throw err;
+    }
+    this.emit(req.uuid, req.luid, 'ctr');
+    return ok(reply);
+  }
+
+  /** DTR: close and forget; an unknown log is already gone. */
+  private dtr(req: UlogRequest): UlogReply {
+    const key = keyOf(req.uuid, req.luid);
+    const log = this.logs.get(key);
+    if (log) {
+      this.logs.delete(key);
+      log.device?.close();
+    }
+    this.emit(req.uuid, req.luid, 'dtr');
+    return ok();
+  }
+
+  /** The log a core log's first RESUME inherits from: the most recently suspended log with the
+   *  same uuid and geometry that was resumed before (the table a reload replaces). */
+  private donorFor(log: RegionLog): RegionLog | null {
+    if (log.device || log.everResumed) return null;
+    let best: RegionLog | null = null;
+    for (const other of this.logs.values()) {
+      if (other === log || other.uuid !== log.uuid || other.state !== 'pending' || !other.everResumed) continue;
+      if (!log.sameGeometry(other)) continue;
+      if (!best || other.suspendSeq > best.suspendSeq) best = other;
+    }
+    return best;
+  }
+
+  private event(log: RegionLog, event: LogEventName, reply: UlogReply): UlogReply {
+    this.emit(log.uuid, log.luid, event);
+    return reply;
+  }
+
+  /** Report an event; a failing listener does not change the reply the kernel gets. */
+  private emit(uuid: string, luid: bigint, event: LogEventName): void {
+    try {
+      this.onEvent?.({uuid, luid, event});
+    } catch {
+      // The listener belongs to the server; the log's state has already changed.
+    }
   }
 }

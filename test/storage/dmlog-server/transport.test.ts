@@ -65,14 +65,14 @@ describe('cr dmlog serve: transport through a real connector socket', function (
   it('answers all 17 request types of a core log through its life, to full sync, with exact sizes', async () => {
     const u = 'LVM-core-0001';
     const l = 0xffff888812345678n;
-    // 8192 sectors in 1024-sector regions: 8 regions. The kernel sends the CTR string NUL included.
-    expect((await ask(T.CTR, u, l, '8192 clustered-core 1024\0')).dataSize).to.equal(0);
+    // 8192 sectors in 1024-sector regions: 8 regions. The kernel's first CTR has no NUL (its reconnect CTR does).
+    expect((await ask(T.CTR, u, l, '8192 clustered-core 1024')).dataSize).to.equal(0);
     const rs = await ask(T.GET_REGION_SIZE, u, l);
     expect([rs.dataSize, Number(rs.data!.readBigUInt64LE(0))]).to.deep.equal([8, 1024]);
     expect((await ask(T.RESUME, u, l)).dataSize).to.equal(0);
     const rr = await ask(T.IS_REMOTE_RECOVERING, u, l, u64(3));
-    expect(rr.dataSize).to.equal(16);
-    expect(s64(rr.data), 'region 3 is recovering').to.equal(1);
+    // One node: nobody else recovers; the hint is the first region not in sync.
+    expect([rr.dataSize, s64(rr.data), s64(rr.data, 8)]).to.deep.equal([16, 0, 0]);
     const insync = await ask(T.IN_SYNC, u, l, u64(3));
     expect([insync.dataSize, s64(insync.data)]).to.deep.equal([8, 0]);
     expect((await ask(T.IN_SYNC, u, l, u64(8), -EINVAL)).dataSize, 'region beyond the count').to.equal(0);
@@ -92,11 +92,12 @@ describe('cr dmlog serve: transport through a real connector socket', function (
       recovered.push(region);
       expect((await ask(T.SET_REGION_SYNC, u, l, u64(region, 1))).dataSize).to.equal(0);
     }
-    expect(recovered).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7]);
+    // Region 3 first: a writer asked about it (IS_REMOTE_RECOVERING puts it on the priority list).
+    expect(recovered).to.deep.equal([3, 0, 1, 2, 4, 5, 6, 7]);
     const count = await ask(T.GET_SYNC_COUNT, u, l);
     expect([count.dataSize, Number(count.data!.readBigUInt64LE(0))]).to.deep.equal([8, 8]);
     expect(s64((await ask(T.IN_SYNC, u, l, u64(3))).data)).to.equal(1);
-    expect(s64((await ask(T.IS_REMOTE_RECOVERING, u, l, u64(3))).data)).to.equal(0);
+    expect(s64((await ask(T.IS_REMOTE_RECOVERING, u, l, u64(3))).data, 8), 'in-sync hint: all').to.equal(8);
     await ask(T.CLEAR_REGION, u, l, u64(3, 5));
     expect(s64((await ask(T.IS_CLEAN, u, l, u64(5))).data), 'clean once in sync and cleared').to.equal(1);
     const info = await ask(T.STATUS_INFO, u, l);
@@ -111,11 +112,13 @@ describe('cr dmlog serve: transport through a real connector socket', function (
     expect(st.logs).to.have.length(1);
     expect(st.logs[0]).to.include({uuid: u, luid: String(l), type: 'clustered-core', state: 'resumed', regionSize: 1024, regionCount: 8});
     await ask(T.DTR, u, l);
-    await ask(T.GET_REGION_SIZE, u, l, undefined, -ESRCH);
+    // Gone: requests the kernel reconnects on get -ESRCH, the others -EINVAL.
+    await ask(T.IN_SYNC, u, l, u64(0), -ESRCH);
+    await ask(T.GET_REGION_SIZE, u, l, undefined, -EINVAL);
     const after = await client.status();
     expect(after.logs).to.deep.equal([]);
     expect(after.server.requests).to.equal(kernel.nextSeq);
-    expect(after.server.errors).to.equal(3);
+    expect(after.server.errors).to.equal(4);
     expect(after.server.eventSeq, 'ctr, resume, presuspend, postsuspend, resume, dtr').to.equal(6);
   });
 
@@ -123,7 +126,7 @@ describe('cr dmlog serve: transport through a real connector socket', function (
     const dev = path.join(dir, 'log.img');
     fs.writeFileSync(dev, Buffer.alloc(1 << 20));
     const u = 'LVM-disk-0001';
-    const ctr = await ask(T.CTR, u, 7n, `8192 clustered-disk ${dev} 1024\0`);
+    const ctr = await ask(T.CTR, u, 7n, `8192 clustered-disk ${dev} 1024`);
     expect(ctr.data!.toString('latin1')).to.equal(`${dev}\0`);
     expect(ctr.dataSize).to.equal(Buffer.byteLength(dev) + 1);
     await ask(T.GET_REGION_SIZE, u, 7n);
@@ -143,30 +146,30 @@ describe('cr dmlog serve: transport through a real connector socket', function (
 
   it('holds two logs at once and a table swap (same uuid, two luids)', async () => {
     const [a, b] = ['LVM-two-A', 'LVM-two-B'];
-    await ask(T.CTR, a, 1n, '4096 clustered-core 512\0');
-    await ask(T.CTR, b, 2n, '2048 clustered-core 1024\0');
+    await ask(T.CTR, a, 1n, '4096 clustered-core 512');
+    await ask(T.CTR, b, 2n, '2048 clustered-core 1024');
     await ask(T.RESUME, a, 1n);
     await ask(T.RESUME, b, 2n);
     expect(Number((await ask(T.GET_REGION_SIZE, a, 1n)).data!.readBigUInt64LE(0))).to.equal(512);
     expect(Number((await ask(T.GET_REGION_SIZE, b, 2n)).data!.readBigUInt64LE(0))).to.equal(1024);
     // Reload of a: the new table's CTR (luid 3) while luid 1 is live, then the swap as dm does it.
-    await ask(T.CTR, a, 3n, '8192 clustered-core 512\0');
+    await ask(T.CTR, a, 3n, '8192 clustered-core 512');
     await ask(T.GET_REGION_SIZE, a, 3n);
-    await ask(T.CTR, a, 3n, '8192 clustered-core 512\0', -EINVAL); // same (uuid, luid) twice
+    await ask(T.CTR, a, 3n, '8192 clustered-core 512'); // a known (uuid, luid): the kernel's reconnect, no change
     let st = await client.status();
     expect(st.logs.map((x) => `${x.uuid}/${x.luid}/${x.state}`).sort()).to.deep.equal(['LVM-two-A/1/resumed', 'LVM-two-A/3/pending', 'LVM-two-B/2/resumed']);
     await ask(T.PRESUSPEND, a, 1n);
     await ask(T.POSTSUSPEND, a, 1n);
     await ask(T.RESUME, a, 3n);
     await ask(T.DTR, a, 1n);
-    await ask(T.GET_REGION_SIZE, a, 1n, undefined, -ESRCH);
+    await ask(T.GET_SYNC_COUNT, a, 1n, undefined, -ESRCH);
     st = await client.status();
     expect(st.logs.map((x) => `${x.uuid}/${x.luid}/${x.state}/${x.regionCount}`).sort()).to.deep.equal(['LVM-two-A/3/resumed/16', 'LVM-two-B/2/resumed/2']);
   });
 
   it('answers malformed datagrams with an error and keeps serving', async () => {
     const u = 'LVM-bad-0001';
-    await ask(T.CTR, u, 1n, '2048 clustered-core 1024\0');
+    await ask(T.CTR, u, 1n, '2048 clustered-core 1024');
     const seq = () => kernel.nextSeq++;
 
     // Shorter than a request: cn len 100 → short ACK, ack = EINVAL, cn seq echoed.
@@ -226,12 +229,12 @@ describe('cr dmlog serve: transport through a real connector socket', function (
     expect(st.server.malformed).to.equal(5);
     expect(st.server.ignored).to.equal(0);
     expect(st.server.requests).to.equal(kernel.nextSeq);
-    expect(st.server.errors).to.equal(8);
+    expect(st.server.errors).to.equal(7);
   });
 
   it('ignores datagrams from ports it does not serve and foreign connector ids', async () => {
     const u = 'LVM-ign-0001';
-    await ask(T.CTR, u, 1n, '2048 clustered-core 1024\0');
+    await ask(T.CTR, u, 1n, '2048 clustered-core 1024');
     const stranger = new StandinKernel();
     try {
       stranger.pump();
