@@ -176,9 +176,14 @@ export class StandinKernel {
     } else this.unmatched.push(r);
   }
 
-  async close(): Promise<void> {
+  /** Stop the receive loop, leaving the socket open for a caller that reads it itself (the bench). */
+  async stopPump(): Promise<void> {
     this.closed = true;
     await this.pumping;
+  }
+
+  async close(): Promise<void> {
+    await this.stopPump();
     this.sock.close();
   }
 }
