@@ -33,8 +33,8 @@ export function errnoOf(err: unknown): number {
 /** Linux's dev_t split into major and minor. */
 export function splitDev(dev: bigint): {major: number; minor: number} {
   return {
-    major: Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn)),
-    minor: Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn)),
+    major: Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & 0xfffff000n)),
+    minor: Number((dev & 0xffn) | ((dev >> 12n) & 0xffffff00n)),
   };
 }
 
