@@ -209,13 +209,21 @@ export class DmlogServer {
   }
 }
 
-/** Run a server until SIGTERM or SIGINT; returns its counters once everything is closed. */
+/** Run a server until SIGTERM or SIGINT; returns its counters once everything is closed. The
+ *  signal handlers are in place before the ready line is printed, so a signal sent as soon as a
+ *  client sees that line stops the server cleanly. */
 export async function serveDmlog(opts: ServerOptions): Promise<ServeSummary> {
-  const server = await DmlogServer.start(opts);
-  const stop = () => server.stop();
+  let server: DmlogServer | undefined;
+  let stopRequested = false;
+  const stop = () => {
+    stopRequested = true;
+    server?.stop();
+  };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   try {
+    server = await DmlogServer.start(opts);
+    if (stopRequested) server.stop();
     await server.run();
   } finally {
     process.off('SIGTERM', stop);
