@@ -5,6 +5,8 @@ import DmResume from './dm/resume.js';
 import DmStatus from './dm/status.js';
 import DmSuspend from './dm/suspend.js';
 import DmWait from './dm/wait.js';
+import DmlogServe from './dmlog/serve.js';
+import DmlogStatus from './dmlog/status.js';
 import Info from './info.js';
 import Ls from './ls.js';
 import Restart from './restart.js';
@@ -19,6 +21,8 @@ export const COMMANDS = {
   'dm:status': DmStatus,
   'dm:suspend': DmSuspend,
   'dm:wait': DmWait,
+  'dmlog:serve': DmlogServe,
+  'dmlog:status': DmlogStatus,
   info: Info,
   ls: Ls,
   restart: Restart,

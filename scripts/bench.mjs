@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run bench: wall time of cr against bare Node start, measured side by side in one run.
+// npm run bench: wall time of cr against bare Node start, measured side by side in one run;
+// then cr dmlog serve's throughput and latency (bench-dmlog.mjs; BENCH_DMLOG=0 skips it).
 // Runs are interleaved (node, cr --help, cr checkpoint, ...) so machine noise hits all alike.
 import {execFileSync, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -98,3 +99,6 @@ if (process.env.BENCH_VERIFY !== '0') {
 }
 target.kill('SIGKILL');
 fs.rmSync(work, {recursive: true, force: true});
+
+// cr dmlog serve: throughput and latency through the netlink connector (scripts/bench-dmlog.mjs).
+if (process.env.BENCH_DMLOG !== '0') await (await import('./bench-dmlog.mjs')).benchDmlog();

@@ -38,7 +38,8 @@ export const E = {
   EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, EXDEV: 18, ENODEV: 19,
   ENOTDIR: 20, EISDIR: 21, EINVAL: 22, ENFILE: 23, EMFILE: 24, ENOTTY: 25, ETXTBSY: 26, EFBIG: 27,
   ENOSPC: 28, ESPIPE: 29, EROFS: 30, EMLINK: 31, EPIPE: 32, ERANGE: 34, EDEADLK: 35, ENAMETOOLONG: 36,
-  ENOSYS: 38, ELOOP: 40, ETIME: 62, EDQUOT: 122, ETIMEDOUT: 110, ECANCELED: 125,
+  ENOSYS: 38, ELOOP: 40, ETIME: 62, ENOTSOCK: 88, EPROTONOSUPPORT: 93, EADDRINUSE: 98, ENOBUFS: 105, ECONNREFUSED: 111,
+  EDQUOT: 122, ETIMEDOUT: 110, ECANCELED: 125,
 } as const;
 
 /** glibc's strerror() text for the codes above. */
@@ -53,7 +54,9 @@ const LIBC_MESSAGES: Record<number, string> = {
   26: 'Text file busy', 27: 'File too large', 28: 'No space left on device', 29: 'Illegal seek',
   30: 'Read-only file system', 31: 'Too many links', 32: 'Broken pipe', 34: 'Numerical result out of range',
   35: 'Resource deadlock avoided', 36: 'File name too long', 38: 'Function not implemented',
-  40: 'Too many levels of symbolic links', 62: 'Timer expired', 110: 'Connection timed out', 122: 'Disk quota exceeded',
+  40: 'Too many levels of symbolic links', 62: 'Timer expired', 88: 'Socket operation on non-socket',
+  93: 'Protocol not supported', 98: 'Address already in use', 105: 'No buffer space available',
+  111: 'Connection refused', 110: 'Connection timed out', 122: 'Disk quota exceeded',
   125: 'Operation canceled',
 };
 

@@ -100,7 +100,28 @@ export type ControlRequest =
 
 export interface StatusResponse {
   ok: true;
-  server: {pid: number; startedAt: string; requests: number; errors: number; eventSeq: number; socket: string};
+  server: {
+    pid: number;
+    startedAt: string;
+    /** Datagrams answered (well-formed requests and malformed ones that got an error reply). */
+    requests: number;
+    /** Replies that carried an error (negative `error`, or a short ACK with a nonzero `ack`). */
+    errors: number;
+    eventSeq: number;
+    socket: string;
+    /** Datagrams dropped without a reply: foreign connector ids, senders not served, runts. */
+    ignored: number;
+    /** Of `requests`: datagrams rejected before reaching a log (bad lengths, version, truncation). */
+    malformed: number;
+    /** Receive-buffer overruns (ENOBUFS): datagrams the kernel dropped before the server saw them. */
+    overruns: number;
+    /** Replies sendto refused (the peer port gone or full). */
+    sendFailures: number;
+    /** The server's netlink port id. */
+    port: number;
+    /** The stand-in kernel port served besides the kernel (tests), or null. */
+    peerPort: number | null;
+  };
   logs: LogSummary[];
 }
 
