@@ -1,5 +1,6 @@
 // The command table oclif loads (package.json oclif.commands: explicit strategy), and the CLI entry.
 import Checkpoint from './checkpoint.js';
+import DmGuard from './dm/guard.js';
 import DmLs from './dm/ls.js';
 import DmResume from './dm/resume.js';
 import DmStatus from './dm/status.js';
@@ -16,6 +17,7 @@ import Watch from './watch.js';
 
 export const COMMANDS = {
   checkpoint: Checkpoint,
+  'dm:guard': DmGuard,
   'dm:ls': DmLs,
   'dm:resume': DmResume,
   'dm:status': DmStatus,

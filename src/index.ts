@@ -15,3 +15,4 @@ export * from './schema/index.js';
 export {dmList, dmStatus, dmSuspend, dmResume, dmWait, type DmLsEntry, type DmStatusResult, type DmWaitResult} from './pipeline/dm.js';
 export {formatDmList, formatDmStatus, formatDmWait} from './pipeline/dm-format.js';
 export {serveDmlog, ControlClient, formatDmlogStatus, DEFAULT_CONTROL_SOCKET, type ServeSummary, type StatusResponse, type LogSummary} from './storage/dmlog/index.js';
+export {runGuard, type GuardOutcome} from './storage/dm/guard.js';

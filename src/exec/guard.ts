@@ -1,17 +1,20 @@
 // A watchdog for the devices a checkpoint suspends: a detached `cr dm guard` process that resumes
-// them if cr dies (kill -9 included) before it resumed them itself. cr tells it, over a pipe, each
-// device it is about to suspend and each one it resumed; end of input without `done` means cr died.
+// them, and continues the job it held stopped, if cr dies (kill -9 included) first. cr tells it, over
+// a pipe, the pids it holds, each device it is about to suspend and each one it resumed; end of
+// input without `done` means cr died.
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 export interface SuspendGuard {
+  /** The targets cr holds stopped; continued by the guard if cr dies. */
+  holding(pids: number[]): void;
   suspending(name: string): void;
   resumed(name: string): void;
-  /** cr is finished with the devices: with `allResumed` the guard exits without touching anything,
-   *  otherwise it tries to resume what is left. */
-  finish(allResumed: boolean): void;
+  /** cr is finished: with `clean` (every device resumed, the targets released) the guard exits
+   *  without touching anything; otherwise it resumes what is left and continues the targets. */
+  finish(clean: boolean): void;
 }
 
 /** bin/cr.js of this installation. */
@@ -39,10 +42,11 @@ export function startSuspendGuard(onProblem: (text: string) => void): SuspendGua
     if (!broken) child.stdin.write(`${line}\n`);
   };
   return {
+    holding: (pids) => send(`holding ${pids.join(' ')}`),
     suspending: (name) => send(`suspending ${name}`),
     resumed: (name) => send(`resumed ${name}`),
-    finish: (allResumed) => {
-      if (allResumed) send('done');
+    finish: (clean) => {
+      if (clean) send('done');
       if (!broken) child.stdin.end();
     },
   };

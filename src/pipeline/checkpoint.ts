@@ -27,8 +27,9 @@ import {formatBytes, formatRate} from './format.js';
 import {type OutputMode, rendererOptions} from './renderer.js';
 import {crashPoint} from '../util/crash-point.js';
 import {crVersion} from './version.js';
-import {type QuiescedDevice, type QuiesceReport, prepareQuiesce, quiesce} from '../storage/quiesce.js';
-import {heldSignal, quiesceOps, releaseTargets} from './quiesce-ops.js';
+import {type QuiescedDevice, QuiesceError, type QuiesceReport, prepareQuiesce, quiesce} from '../storage/quiesce.js';
+import {heldSignal, quiesceOps, releaseTargets, startGuard} from './quiesce-ops.js';
+import type {SuspendGuard} from '../exec/guard.js';
 
 /** What a successful checkpoint reports (the --json document). */
 export interface CheckpointResult {
@@ -75,6 +76,7 @@ interface Ctx {
   quiesceDevices?: QuiescedDevice[];
   targets: number[];
   held: number[];
+  guard?: SuspendGuard;
   quiesce?: QuiesceReport;
 }
 
@@ -116,6 +118,11 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             task.title = `Request: checkpoint ${opts.scope} ${opts.target} into ${next.file}`;
           } else c.destination = d as Destination;
           c.pending = PendingFile.open(c.destination);
+          if (q) {
+            // From here until the targets are released, a watchdog undoes what a dead cr would leave.
+            c.guard = qops!.guard = startGuard();
+            c.guard.holding(c.targets);
+          }
           // With --quiesce the kernel leaves the targets stopped; cr sends the requested signal after the resume.
           c.engine.request(q ? {...opts, signal: heldSignal(opts.signal)} : opts, c.pending.fd);
           if (q) c.held = c.targets;
@@ -208,7 +215,10 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
       {
         title: 'Release the targets',
         enabled: () => q !== undefined,
-        task: (c) => releaseTargets(c.held, opts.signal),
+        task: (c) => {
+          releaseTargets(c.held, opts.signal);
+          c.guard!.finish(true);
+        },
       },
     ],
     {...rendererOptions(mode), ctx},
@@ -219,7 +229,16 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     ctx.engine.cancel();
     ctx.pending?.discard();
     // Held by cr for the quiesce and the checkpoint failed: the job runs on, as before the request.
-    if (q && ctx.held.length > 0) releaseTargets(ctx.held, 0);
+    if (q && ctx.held.length > 0) {
+      try {
+        releaseTargets(ctx.held, 0);
+      } catch {
+        ctx.guard?.finish(false);
+        throw error;
+      }
+    }
+    // A device left suspended after a failed resume: the guard tries once more as cr exits.
+    ctx.guard?.finish(!(error instanceof QuiesceError && error.code === 'ERESUME'));
     throw error;
   } finally {
     ctx.lock?.release();

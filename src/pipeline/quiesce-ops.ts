@@ -32,6 +32,9 @@ export function releaseTargets(pids: number[], requested: number): void {
   }
 }
 
+/** The watchdog for a checkpoint that holds its targets and suspends devices. */
+export const startGuard = () => startSuspendGuard((text) => process.stderr.write(`${text}\n`));
+
 /** QuiesceOps on this machine's device-mapper and the dm-log server at `socket`. */
 export function quiesceOps(socket: string, onStep: (text: string) => void): QuiesceOps {
   let dm: DmControl | undefined;
@@ -52,6 +55,5 @@ export function quiesceOps(socket: string, onStep: (text: string) => void): Quie
       };
     },
     runCommand: (command, env) => runShellCommand(command, env),
-    guard: () => startSuspendGuard((text) => process.stderr.write(`${text}\n`)),
   };
 }

@@ -55,7 +55,7 @@ export interface QuiesceOps {
   runCommand: (command: string, env: Record<string, string>) => Promise<number>;
   onStep?: (text: string) => void;
   /** A watchdog that resumes the devices if cr dies while they are suspended (src/exec/guard.ts). */
-  guard?: () => {suspending(name: string): void; resumed(name: string): void; finish(allResumed: boolean): void};
+  guard?: {suspending(name: string): void; resumed(name: string): void};
 }
 
 /** A quiesce that failed; `details` says what was done and undone. */
@@ -93,7 +93,7 @@ export async function quiesce(plan: QuiescePlan, devices: QuiescedDevice[], ops:
   const done: string[] = [];
   let failure: {message: string; exitCode: number; code: string; cause?: unknown} | undefined;
   const t0 = performance.now();
-  const guard = ops.guard?.();
+  const guard = ops.guard;
   try {
     const cursor = server ? await server.cursor() : 0;
     for (const d of devices) {
@@ -142,7 +142,6 @@ export async function quiesce(plan: QuiescePlan, devices: QuiescedDevice[], ops:
     }
   }
   report.windowMs = Math.round(performance.now() - t0);
-  guard?.finish(resumeErrors.length === 0);
   if (server && resumeCursor !== undefined && resumeErrors.length === 0 && devices.some((d) => d.suspended)) {
     const uuids = devices.filter((d) => d.suspended && d.logUuid).map((d) => d.logUuid!);
     const r = await server.waitFor(uuids, ['resume'], resumeCursor, plan.timeoutMs).catch((e: Error) => ({ok: false as const, error: 'timeout' as const, events: [], missing: [], why: e.message}));

@@ -37,6 +37,20 @@ describe('cr dm guard', () => {
     expect(d.calls).to.deep.equal([]);
   });
 
+  it('continues the processes cr held when it dies, after resuming the devices', async () => {
+    const d = devices();
+    const cont: number[] = [];
+    const log: string[] = [];
+    const out = await runGuard(input('holding 101 102\nsuspending a\n'), (l) => log.push(l), d.open, (pid) => (cont.push(pid), pid !== 102));
+    expect(d.calls).to.deep.equal(['resume a', 'close']);
+    expect(cont).to.deep.equal([101, 102]);
+    expect(out.continued).to.deep.equal([101]);
+    expect(log.at(-1)).to.equal('cr dm guard: cr ended while holding 101 stopped; continued them');
+    const none: number[] = [];
+    await runGuard(input('holding 101\ndone\n'), () => {}, d.open, (pid) => (none.push(pid), true));
+    expect(none).to.deep.equal([]);
+  });
+
   it('keeps going when one resume fails, and reports it', async () => {
     const d = devices(['b']);
     const log: string[] = [];

@@ -1,12 +1,14 @@
-// `cr dm guard`: the other end of src/exec/guard.ts. Reads `suspending NAME` / `resumed NAME` /
-// `done` lines; when its input ends without `done`, cr has died with devices suspended: resume them
-// (newest first) and say so. The command ignores the signals a job's end sends, so only EOF ends it.
+// `cr dm guard`: the other end of src/exec/guard.ts. Reads `holding PID...` / `suspending NAME` /
+// `resumed NAME` / `done` lines; when its input ends without `done`, cr has died: resume the devices
+// still suspended (newest first), then continue the held processes, and say so. The command ignores the signals a job's end sends, so only EOF ends it.
 import readline from 'node:readline';
 import {DmControl} from './client.js';
 
 export interface GuardOutcome {
   /** Devices resumed because cr ended without resuming them. */
   resumed: string[];
+  /** Held processes sent SIGCONT. */
+  continued: number[];
   failed: {name: string; error: string}[];
 }
 
@@ -16,24 +18,50 @@ export interface GuardDevices {
   close(): void;
 }
 
+const continueProcess = (pid: number): boolean => {
+  try {
+    process.kill(pid, 'SIGCONT');
+    return true;
+  } catch {
+    return false; // gone already
+  }
+};
+
 export async function runGuard(
   input: NodeJS.ReadableStream = process.stdin,
   log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
   openDevices: () => GuardDevices = () => DmControl.open(),
+  continueOne: (pid: number) => boolean = continueProcess,
 ): Promise<GuardOutcome> {
   const held: string[] = [];
+  const pids: number[] = [];
   let done = false;
   for await (const line of readline.createInterface({input, crlfDelay: Infinity})) {
     const [verb, name] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)];
     if (line === 'done') done = true;
+    else if (verb === 'holding') pids.push(...name.split(' ').map(Number).filter((n) => Number.isInteger(n) && n > 0));
     else if (verb === 'suspending' && name && !held.includes(name)) held.push(name);
     else if (verb === 'resumed' && held.includes(name)) held.splice(held.indexOf(name), 1);
   }
-  const outcome: GuardOutcome = {resumed: [], failed: []};
-  if (done || held.length === 0) return outcome;
-  const dm = openDevices();
+  const outcome: GuardOutcome = {resumed: [], continued: [], failed: []};
+  if (done) return outcome;
+  if (held.length > 0) await resumeAll(held.reverse(), openDevices, outcome, log);
+  for (const pid of pids) if (continueOne(pid)) outcome.continued.push(pid);
+  if (outcome.continued.length > 0) log(`cr dm guard: cr ended while holding ${outcome.continued.join(' ')} stopped; continued them`);
+  return outcome;
+}
+
+async function resumeAll(names: string[], openDevices: () => GuardDevices, outcome: GuardOutcome, log: (line: string) => void): Promise<void> {
+  let dm: GuardDevices;
   try {
-    for (const name of held.reverse()) {
+    dm = openDevices();
+  } catch (error) {
+    for (const name of names) outcome.failed.push({name, error: (error as Error).message});
+    log(`cr dm guard: cr ended while ${names.join(' ')} were suspended; cannot resume them: ${(error as Error).message}`);
+    return;
+  }
+  try {
+    for (const name of names) {
       try {
         await dm.resume(name);
         outcome.resumed.push(name);
@@ -46,5 +74,4 @@ export async function runGuard(
   } finally {
     dm.close();
   }
-  return outcome;
 }

@@ -68,7 +68,23 @@ export class DmlogServer {
   ) {
     this.port = sock.port();
     this.codec = new UlogCodec({peerPort: opts.peerPort});
-    this.table = new LogTable({onEvent: (e) => this.events.push(e.uuid, e.luid, e.event)});
+    this.table = new LogTable({
+      onEvent: (e) => {
+        this.events.push(e.uuid, e.luid, e.event);
+        this.logEvent(e.uuid, e.luid, e.event);
+      },
+    });
+  }
+
+  /** One stderr line per lifecycle event (rare: table loads, suspends, resumes, removals), with the
+   *  log's sync state after a CTR or RESUME, e.g. what a restarted server loaded from a disk log. */
+  private logEvent(uuid: string, luid: bigint, event: string): void {
+    let state = '';
+    if (event === 'resume' || event === 'ctr') {
+      const l = this.table.summaries().find((x) => x.uuid === uuid && x.luid === String(luid));
+      if (l) state = ` (${l.type}, ${l.syncCount}/${l.regionCount} regions in sync, ${l.dirtyCount} dirty)`;
+    }
+    this.opts.log(`cr dmlog: ${uuid} luid ${luid}: ${event}${state}`);
   }
 
   /** Open and bind the connector socket, join group 7, open the control socket, print the ready
