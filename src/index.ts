@@ -2,7 +2,7 @@
 export {blcrInfo, type BlcrInfo} from './engines/blcr/info.js';
 export {runCheckpoint, type CheckpointResult} from './pipeline/checkpoint.js';
 export type {OutputMode} from './pipeline/renderer.js';
-export {checkpointOptionsFromFlags} from './cli/checkpoint-flags.js';
+export {checkpointOptionsFromFlags, parseId} from './cli/checkpoint-flags.js';
 export {runProgram} from './engines/blcr/run.js';
 export {runRestart, runHook, HookStatusError, signalNumber, type RestartResult} from './pipeline/restart.js';
 export {restartOptionsFromFlags, hooksFromArgv} from './cli/restart-flags.js';
@@ -12,3 +12,4 @@ export {runWatch, parseDuration, type WatchEvent} from './pipeline/watch.js';
 export {watchOptionsFromFlags} from './cli/watch-flags.js';
 export * from './errors/index.js';
 export * from './schema/index.js';
+export * from './schedulers/index.js';
