@@ -25,8 +25,8 @@ checkpoint's (as cr checkpoint), or scontrol's when the requeue fails.`;
     const r = await cr.slurmCheckpoint(
       {pid: cr.parseId(args.pid), dir: path.resolve(flags.dir), keep: flags.keep, job: flags.job, requeue: !flags['no-requeue']},
       {json: this.jsonEnabled(), quiet: true, verbose: 0},
+      (file, job) => this.note(`cr: checkpointed to ${file}${job ? `; requeueing job ${job}` : ''}`),
     );
-    this.note(`cr: checkpointed to ${r.checkpoint.file}${r.requeued ? `; job ${r.requeued} requeued` : ''}`);
     return r;
   }
 }

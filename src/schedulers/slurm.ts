@@ -33,8 +33,13 @@ const signalAll = (pids: number[], sig: NodeJS.Signals) => {
   }
 };
 
-/** Checkpoint the job stopped, then requeue it and kill it; if the requeue fails it runs on. */
-export async function slurmCheckpoint(req: SlurmCheckpointRequest, mode: OutputMode, env: NodeJS.ProcessEnv = process.env): Promise<SlurmCheckpointResult> {
+/** Checkpoint the job, leaving it stopped, then requeue it and kill it; if the requeue fails it runs on. */
+export async function slurmCheckpoint(
+  req: SlurmCheckpointRequest,
+  mode: OutputMode,
+  onCheckpointed: (file: string, requeueing: string | null) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SlurmCheckpointResult> {
   const jobId = env.SLURM_JOB_ID;
   if (req.requeue && !jobId) throw new UsageError('cr slurm checkpoint: SLURM_JOB_ID is not set: run it inside a Slurm job, or give --no-requeue');
   const {target, scope} = jobTarget(req.pid, 'tree');
@@ -42,6 +47,8 @@ export async function slurmCheckpoint(req: SlurmCheckpointRequest, mode: OutputM
   const opts = checkpointOptions(target, scope, {kind: 'store', dir: req.dir, job, keep: req.keep, sync: true}, 19);
   const checkpoint = await runCheckpoint(opts, mode);
   const pids = pidsInScope(target, 'tree');
+  // Said now: the requeue makes Slurm kill the whole job, this process included.
+  onCheckpointed(checkpoint.file!, req.requeue ? jobId! : null);
   if (!req.requeue) {
     signalAll(pids, 'SIGCONT');
     return {checkpoint, requeued: null};
