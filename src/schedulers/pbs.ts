@@ -1,5 +1,6 @@
 // PBS Professional / OpenPBS: pbs_mom `$action checkpoint|checkpoint_abort|restart` scripts,
 // configured with the arguments `%sid %jobid DIR`. Checkpoints go to DIR/<jobid>/ in directory mode.
+import fs from 'node:fs';
 import path from 'node:path';
 import {type CheckpointResult, runCheckpoint} from '../pipeline/checkpoint.js';
 import type {OutputMode} from '../pipeline/renderer.js';
@@ -19,6 +20,7 @@ function parse(argv: string[], who: string) {
 /** Checkpoint the job's session leader tree; `abort` kills the job afterwards (checkpoint_abort). */
 export async function pbsCheckpoint(argv: string[], opts: {abort: boolean; keep?: number}, mode: OutputMode): Promise<CheckpointResult> {
   const {sid, job, dir} = parse(argv, `PBS $action checkpoint${opts.abort ? '_abort' : ''}`);
+  fs.mkdirSync(dir, {recursive: true});
   const {target, scope} = jobTarget(sid, 'tree');
   return runCheckpoint(checkpointOptions(target, scope, {kind: 'store', dir, job, keep: opts.keep, sync: true}, opts.abort ? 9 : 0), mode);
 }
