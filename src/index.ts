@@ -2,7 +2,7 @@
 export {blcrInfo, type BlcrInfo} from './engines/blcr/info.js';
 export {runCheckpoint, type CheckpointResult} from './pipeline/checkpoint.js';
 export type {OutputMode} from './pipeline/renderer.js';
-export {checkpointOptionsFromFlags} from './cli/checkpoint-flags.js';
+export {checkpointOptionsFromFlags, parseId} from './cli/checkpoint-flags.js';
 export {runProgram} from './engines/blcr/run.js';
 export {runRestart, runHook, HookStatusError, signalNumber, type RestartResult} from './pipeline/restart.js';
 export {restartOptionsFromFlags, hooksFromArgv} from './cli/restart-flags.js';
@@ -16,3 +16,4 @@ export {dmList, dmStatus, dmSuspend, dmResume, dmWait, type DmLsEntry, type DmSt
 export {formatDmList, formatDmStatus, formatDmWait} from './pipeline/dm-format.js';
 export {serveDmlog, ControlClient, formatDmlogStatus, DEFAULT_CONTROL_SOCKET, type ServeSummary, type StatusResponse, type LogSummary} from './storage/dmlog/index.js';
 export {runGuard, type GuardOutcome} from './storage/dm/guard.js';
+export * from './schedulers/index.js';

@@ -18,6 +18,16 @@ export abstract class CrCommand extends Command {
     if (!this.quiet && !this.jsonEnabled()) process.stderr.write(`${line}\n`);
   }
 
+  /** End as a restarted job ended: its exit status, or death by the same signal (core dumps off). */
+  protected async endAsJob(exit: {code: number | null; signal: NodeJS.Signals | null} | null): Promise<never> {
+    if (exit?.signal) {
+      const cr = await import('../index.js');
+      cr.dieBySignal(cr.signalNumber(exit.signal));
+      await new Promise(() => {});
+    }
+    return this.exit(exit?.code ?? 0);
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<any> {
     // this.exit(n): not a failure, even with --json.
     if (error instanceof Errors.ExitError) throw error;

@@ -121,7 +121,7 @@ export async function runRestart(opts: RestartOptions, mode: OutputMode, onWarni
     let running: RunningRestart;
     try {
       if (opts.source.kind === 'latest') {
-        const file = await latestGood(opts.source.dir, (r) => onWarning(`skipping ${r.file}: ${r.problems.join('; ')}`));
+        const file = await latestGood(opts.source.dir, (r) => onWarning(`skipping ${r.file}: ${r.problems.join('; ')}`), opts.source.job);
         opts = {...opts, source: {kind: 'file', path: file}};
       }
       if (opts.source.kind === 'file') reportRecordedFiles(opts.source.path, opts.relocate, onWarning);

@@ -40,14 +40,15 @@ export async function verifyStore(target: string): Promise<VerifyReport[]> {
   return verifyPath(target);
 }
 
-/** The newest checkpoint of `dir` that verifies; `onSkip` hears about each newer one that does not. */
-export async function latestGood(dir: string, onSkip: (r: VerifyReport) => void): Promise<string> {
+/** The newest checkpoint of `dir` (of `job` only, if given) that verifies; `onSkip` hears about
+ *  each newer one that does not. */
+export async function latestGood(dir: string, onSkip: (r: VerifyReport) => void, job?: string): Promise<string> {
   needDir(dir, '--latest');
-  const all = listCheckpoints(dir).reverse();
+  const all = listCheckpoints(dir, job).reverse();
   for (const c of all) {
     const r = await verifyCheckpoint(c.file);
     if (r.ok) return c.file;
     onSkip(r);
   }
-  throw new CrError(`Restart failed: no checkpoint in ${dir} verifies (${all.length} found)`, {exitCode: E.ENOENT, code: 'ENOENT'});
+  throw new CrError(`Restart failed: no checkpoint${job ? ` of job ${job}` : ''} in ${dir} verifies (${all.length} found)`, {exitCode: E.ENOENT, code: 'ENOENT'});
 }

@@ -9,8 +9,8 @@ export const RestartOptionsSchema = z.object({
   source: z.discriminatedUnion('kind', [
     z.object({kind: z.literal('file'), path: z.string().check(z.minLength(1))}),
     z.object({kind: z.literal('fd'), fd: z.int().check(z.minimum(0))}),
-    /** The newest checkpoint of a directory that verifies. */
-    z.object({kind: z.literal('latest'), dir: z.string().check(z.minLength(1))}),
+    /** The newest checkpoint of a directory (of one job, if given) that verifies. */
+    z.object({kind: z.literal('latest'), dir: z.string().check(z.minLength(1)), job: z.optional(z.string().check(z.minLength(1)))}),
   ]),
   /** Signal after the restart: 0 none, N > 0, or -N for the early form. */
   signal: z.int().check(z.minimum(-64), z.maximum(64)),

@@ -17,13 +17,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cr_blcr.h"
 
 #ifdef CR_OMIT
 #define TK_STUB_ANSWER "OMIT\n"
+#define TK_STUB_HOLDS 0  /* an omitted process is not dumped: it runs on */
 #else
+#define TK_STUB_HOLDS 1
 #define TK_STUB_ANSWER "STUB\n"
 #endif
 
@@ -113,6 +116,53 @@ static void tk_ack_name(char *buf, size_t size, int hidden, unsigned int token, 
 		tk_append(buf, pos, size, ".tmp");
 }
 
+/* ---- holding the target while the test kernel dumps it ---- */
+
+/* The requester named in $CR_TESTKERNEL_DIR/busy.<pid>, 0 when there is none. */
+static long tk_busy_owner(pid_t pid)
+{
+	char path[1200], buf[32];
+	size_t pos = 0;
+	long r, owner = 0;
+	int fd, i;
+
+	pos = tk_append(path, pos, sizeof(path), tk_dir);
+	pos = tk_append(path, pos, sizeof(path), "/busy.");
+	tk_append_uint(path, pos, sizeof(path), (unsigned long)pid);
+	fd = tk_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	r = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	tk_sys_close(fd);
+	for (i = 0; i < r && buf[i] >= '0' && buf[i] <= '9'; i++)
+		owner = owner * 10 + (buf[i] - '0');
+	return owner;
+}
+
+/*
+ * As in BLCR, a process stays in its checkpoint handler until the checkpoint
+ * is over: it does not run on while it is dumped, so its saved state and what
+ * it wrote agree. Over = the request's busy lock on us is gone (the test
+ * kernel drops it when the request completes, fails or is cancelled), taken
+ * by another requester, or its owner died. Signals sent after the dump
+ * (--kill, --stop) reach us here. At most 60 s.
+ */
+static void tk_hold_until_done(pid_t pid)
+{
+	long owner = tk_busy_owner(pid), now;
+	struct timespec ts = { 0, 2000000 };
+	int i;
+
+	if (owner <= 0)
+		return;
+	for (i = 0; i < 30000; i++) {
+		syscall(SYS_nanosleep, &ts, NULL);
+		now = tk_busy_owner(pid);
+		if (now != owner || (syscall(SYS_kill, (pid_t)owner, 0) != 0 && errno == ESRCH))
+			return;
+	}
+}
+
 /* ---- the trigger handler ---- */
 
 static void tk_stub_handler(int sig, siginfo_t *si, void *uc)
@@ -151,6 +201,8 @@ static void tk_stub_handler(int sig, siginfo_t *si, void *uc)
 	tk_sys_close(fd);
 	if (syscall(SYS_renameat, AT_FDCWD, tmp, AT_FDCWD, final) != 0)
 		unlink(tmp);
+	else if (TK_STUB_HOLDS)
+		tk_hold_until_done(pid);
 out:
 	errno = saved;
 }

@@ -1,0 +1,70 @@
+// Grid Engine: the commands of examples/sge/cr.ckpt, expanded and run as sge_execd runs them.
+import {expect} from 'chai';
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {listCheckpoints} from '../../src/store/index.js';
+import {TK_BUILD} from '../helpers/paths.js';
+import {kernelEnv, procState, scratchDir, waitFor} from '../helpers/procs.js';
+import {crOnPath, example, runScript} from '../helpers/schedulers.js';
+
+const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+
+/** The checkpointing environment's fields (`name value...` lines). */
+function ckptEnv(): Record<string, string> {
+  return Object.fromEntries(
+    fs
+      .readFileSync(example('sge', 'cr.ckpt'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => [l.split(/\s+/)[0], l.replace(/^\S+\s+/, '')]),
+  );
+}
+
+const expand = (cmd: string, vars: Record<string, string>) => cmd.replace(/\$(\w+)/g, (m, v: string) => vars[v] ?? m);
+
+describe('Grid Engine checkpointing environment (examples/sge)', function () {
+  this.timeout(60_000);
+  const scratch = scratchDir('cr-sge-');
+
+  it('cr-job.sh runs the job checkpointable; ckpt_command, migr_command, restart_command and clean_command', async () => {
+    const env = ckptEnv();
+    expect(env.interface).to.equal('userdefined');
+    const out = path.join(scratch.path, 'out');
+    const ready = path.join(scratch.path, 'ready');
+    const job = spawn(example('sge', 'cr-job.sh'), [path.join(TK_BUILD, 'counter'), '--interval-ms', '20', '--exit-at', '80', '--exit-code', '3', '--out', out, '--ready', ready], {
+      env: {...process.env, ...kernelEnv(), LD_LIBRARY_PATH: TK_BUILD, PATH: `${crOnPath()}:${process.env.PATH}`, JOB_ID: '99', RESTARTED: '0'},
+      stdio: 'ignore',
+    });
+    try {
+      await waitFor(() => lines(out).length >= 5, 10_000, 'the job counting');
+      const ckptDir = path.join(scratch.path, 'ckpt');
+      const vars = {job_id: '99', job_pid: String(job.pid), ckpt_dir: ckptDir, job_name: 'cr-job.sh', job_owner: 'root'};
+      const c1 = await runScript(expand(env.ckpt_command, vars), [], {}, {shell: true});
+      expect(c1.code, c1.stderr).to.equal(0);
+      expect(procState(job.pid!)).to.match(/[RS]/);
+      const c2 = await runScript(expand(env.migr_command, vars), [], {}, {shell: true});
+      expect(c2.code, c2.stderr).to.equal(0);
+      await waitFor(() => job.exitCode !== null || job.signalCode !== null, 5000, 'migr_command to end the job');
+      expect(listCheckpoints(ckptDir).map((c) => c.job)).to.deep.equal(['sge.99', 'sge.99']);
+
+      const r = await runScript(expand(env.restart_command, vars), [], {RESTARTED: '1', JOB_ID: '99'}, {shell: true});
+      expect(r.code, r.stderr).to.equal(3);
+      expect(lines(out)).to.deep.equal(Array.from({length: 80}, (_, i) => `counter ${i + 1}`));
+
+      const clean = await runScript(expand(env.clean_command, vars), [], {}, {shell: true});
+      expect(clean.code, clean.stderr).to.equal(0);
+      expect(fs.readdirSync(ckptDir)).to.deep.equal([]);
+    } finally {
+      job.kill('SIGKILL');
+    }
+  });
+
+  it('SGE sees failures in the exit status: no such job, nothing to restart, bad arguments', async () => {
+    const env = ckptEnv();
+    const vars = {job_id: '98', job_pid: '999999', ckpt_dir: path.join(scratch.path, 'c')};
+    expect((await runScript(expand(env.ckpt_command, vars), [], {}, {shell: true})).code).to.equal(3);
+    expect((await runScript(expand(env.restart_command, vars), [], {}, {shell: true})).code).to.equal(2);
+    expect((await runScript(expand(env.ckpt_command, {...vars, ckpt_dir: 'relative'}), [], {}, {shell: true})).code).to.equal(255);
+  });
+});
