@@ -5,10 +5,12 @@
 #   log_hex DEV OFF N      N bytes of a log device from byte OFF as "72 52 69 4d ...", read O_DIRECT
 
 DMLOG_SOCK=$CR_SCRATCH/dmlog.sock
+# cr dmlog status and cr checkpoint --quiesce find the server here.
+export CR_DMLOG_SOCKET=$DMLOG_SOCK
 
 start_dmlog() {
 	local name=${1:-dmlog}
-	start_bg "$name" cr dmlog serve --socket "$DMLOG_SOCK"
+	start_bg "$name" cr dmlog serve --socket "$DMLOG_SOCK" ${DMLOG_ARGS:-}
 	wait_for "grep -q 'cr dmlog: serving' '$(bg_log "$name")'" 90 || fail "cr dmlog serve did not start: $(cat "$(bg_log "$name")")"
 	note "$(grep 'cr dmlog: serving' "$(bg_log "$name")")"
 }

@@ -157,11 +157,22 @@ stop_bg() {
 	awk -v n="$1" '$1 != n' "$_LIB_STATE/bg" > "$_LIB_STATE/bg.new" && mv "$_LIB_STATE/bg.new" "$_LIB_STATE/bg"
 }
 
-# cleanup: stop background processes, remove dm devices (newest first), detach loops, delete
+# at_cleanup CMD: run CMD (a string, evaluated) first when cleanup runs, newest first: e.g.
+# `at_cleanup "umount /mnt/x"` so that a file system is gone before its device and the
+# processes serving it are stopped.
+at_cleanup() {
+	echo "$1" >> "$_LIB_STATE/pre"
+}
+
+# cleanup: run the at_cleanup commands, stop background processes, remove dm devices (newest first), detach loops, delete
 # their files. Runs at exit; safe to call earlier (it forgets what it removed).
 cleanup() {
-	local name pid dev file
+	local name pid dev file cmd
 	set +e
+	if [ -s "$_LIB_STATE/pre" ]; then
+		while read -r cmd; do eval "$cmd"; done < <(tac "$_LIB_STATE/pre")
+		: > "$_LIB_STATE/pre"
+	fi
 	if [ -s "$_LIB_STATE/bg" ]; then
 		while read -r name pid; do stop_bg "$name"; done < <(cat "$_LIB_STATE/bg")
 	fi

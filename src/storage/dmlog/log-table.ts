@@ -14,6 +14,13 @@ export interface LogTableEvent {
   event: LogEventName;
 }
 
+/** A region taken out of sync after a reconnect (see LogTable.unanswered). */
+export interface LogTableDesync {
+  uuid: string;
+  luid: bigint;
+  regions: number[];
+}
+
 /** Request versions with the same wire format: 2 (older kernels) and 3 (6.1). */
 const VERSIONS = new Set([2, 3]);
 /** The kernel's limit on the device string a CTR reply may name, NUL included (DM_NAME_LEN). */
@@ -40,10 +47,18 @@ const keyOf = (uuid: string, luid: bigint) => `${uuid}\0${luid}`;
 export class LogTable {
   private readonly logs = new Map<string, RegionLog>();
   private readonly onEvent?: (e: LogTableEvent) => void;
+  private readonly onDesync?: (d: LogTableDesync) => void;
   private suspensions = 0;
+  /** IN_SYNC regions asked of a log this server does not know (answered -ESRCH), by log. The
+   *  kernel's -ESRCH handling leaves that request's reply size at 0, so after the reconnect
+   *  (CTR + RESUME) its retry cannot take our answer (-ENOSPC) and the kernel takes the region as
+   *  out of sync, writing it to the default leg only. The log must agree, or the legs would
+   *  differ in a region it calls in sync: at that RESUME these regions leave sync. */
+  private readonly unanswered = new Map<string, Set<number>>();
 
-  constructor(opts?: {onEvent?: (e: LogTableEvent) => void}) {
+  constructor(opts?: {onEvent?: (e: LogTableEvent) => void; onDesync?: (d: LogTableDesync) => void}) {
     this.onEvent = opts?.onEvent;
+    this.onDesync = opts?.onDesync;
   }
 
   /** Handle one decoded request; always returns the reply to send (error 0 or negative errno,
@@ -73,16 +88,21 @@ export class LogTable {
     if (type === UlogType.CTR) return this.ctr(req);
     if (type === UlogType.DTR) return this.dtr(req);
     const log = this.logs.get(keyOf(req.uuid, req.luid));
-    if (!log) return fail(RECONNECTING.has(type) ? E.ESRCH : E.EINVAL);
+    if (!log) {
+      if (type === UlogType.IN_SYNC && req.data.length === 8) this.remember(keyOf(req.uuid, req.luid), Number(req.data.readBigUInt64LE(0)));
+      return fail(RECONNECTING.has(type) ? E.ESRCH : E.EINVAL);
+    }
     log.count(name);
     switch (type) {
       case UlogType.PRESUSPEND:
         return this.event(log, 'presuspend', log.presuspend());
       case UlogType.POSTSUSPEND:
         return this.event(log, 'postsuspend', log.postsuspend(++this.suspensions));
-      case UlogType.RESUME:
+      case UlogType.RESUME: {
         if (log.state === 'resumed') return ok();
-        return this.event(log, 'resume', log.resume(this.donorFor(log)));
+        const reply = this.event(log, 'resume', log.resume(this.donorFor(log)));
+        return this.applyUnanswered(log) ?? reply;
+      }
       case UlogType.GET_REGION_SIZE:
         return log.regionSize();
       case UlogType.IS_CLEAN:
@@ -143,6 +163,28 @@ export class LogTable {
     return ok(reply);
   }
 
+  private remember(key: string, region: number): void {
+    if (!this.unanswered.has(key) && this.unanswered.size >= 1024) return; // bounded: garbage uuids
+    const set = this.unanswered.get(key) ?? new Set<number>();
+    if (set.size < 65536) set.add(region);
+    this.unanswered.set(key, set);
+  }
+
+  /** After a RESUME: the regions the kernel took as out of sync across a reconnect leave sync. */
+  private applyUnanswered(log: RegionLog): UlogReply | undefined {
+    const key = keyOf(log.uuid, log.luid);
+    const regions = this.unanswered.get(key);
+    if (!regions) return undefined;
+    this.unanswered.delete(key);
+    const reply = log.desync(regions);
+    try {
+      this.onDesync?.({uuid: log.uuid, luid: log.luid, regions: [...regions].filter((r) => r < log.regionCount).sort((a, b) => a - b)});
+    } catch {
+      // As for events: the log's state has already changed.
+    }
+    return reply.error === 0 ? undefined : reply;
+  }
+
   /** DTR: close and forget; an unknown log is already gone. */
   private dtr(req: UlogRequest): UlogReply {
     const key = keyOf(req.uuid, req.luid);
@@ -151,6 +193,7 @@ export class LogTable {
       this.logs.delete(key);
       log.device?.close();
     }
+    this.unanswered.delete(key);
     this.emit(req.uuid, req.luid, 'dtr');
     return ok();
   }

@@ -75,10 +75,33 @@ export class RegionLog {
     return r === null ? fail(E.EINVAL) : ok(u64(this.sync.get(r) ? 1 : 0));
   }
 
+  /** MARK_REGION. A disk log writes the marks through at once rather than at the FLUSH that
+   *  follows: a server killed between the two must not lose them, since the kernel retries only
+   *  the FLUSH (without the marks) with the next server, then writes to those regions. */
   mark(data: Buffer): UlogReply {
     const regions = readRegions(data, this.regionCount);
     if (!regions) return fail(E.EINVAL);
     this.markAll(regions);
+    if (this.device && this.touched && this.everResumed) return this.writeDisk();
+    return ok();
+  }
+
+  /** Take `regions` out of sync (and so out of clean), writing a disk log through; the regions the
+   *  kernel has decided are out of sync without hearing it from this log. */
+  desync(regions: Iterable<number>): UlogReply {
+    for (const r of regions) {
+      if (r < 0 || r >= this.regionCount) continue;
+      if (this.sync.get(r)) {
+        this.sync.clear(r);
+        this.syncCount--;
+        this.syncedBelow = Math.min(this.syncedBelow, r);
+      }
+      if (this.clean.get(r)) {
+        this.clean.clear(r);
+        this.touched = true;
+      }
+    }
+    if (this.device && this.touched && this.everResumed) return this.writeDisk();
     return ok();
   }
 

@@ -73,6 +73,8 @@ export class DmlogServer {
         this.events.push(e.uuid, e.luid, e.event);
         this.logEvent(e.uuid, e.luid, e.event);
       },
+      onDesync: (d) =>
+        this.opts.log(`cr dmlog: ${d.uuid} luid ${d.luid}: region(s) ${d.regions.join(' ')} out of sync: the kernel asked about them across its reconnect and could not take the answer`),
     });
   }
 
@@ -202,7 +204,7 @@ export class DmlogServer {
         if (reply.error !== 0) this.errors++;
         if (this.opts.verbose) {
           const r = d.request;
-          this.opts.log(`cr dmlog: ${TYPE_NAMES[r.requestType & 0xff] ?? `type ${r.requestType}`} seq ${r.seq} ${r.uuid}/${r.luid} (${r.data.length} bytes) -> error ${reply.error}, ${reply.data.length} bytes`);
+          this.opts.log(`cr dmlog: ${TYPE_NAMES[r.requestType & 0xff] ?? `type ${r.requestType}`} seq ${r.seq} ${r.uuid}/${r.luid}${describeWords(r.data, 'r')} -> error ${reply.error}${describeWords(reply.data, '=')}`);
         }
         len = encodeReply(this.sendBuf, this.recvBuf, this.port, d.cnSeq, reply.error, reply.data);
         break;
@@ -246,4 +248,13 @@ export async function serveDmlog(opts: ServerOptions): Promise<ServeSummary> {
     process.off('SIGINT', stop);
   }
   return server.summary();
+}
+
+/** A payload of u64 words as ` r12,r40` (regions) or ` =1` (an answer), for --verbose; others as their size. */
+function describeWords(data: Buffer, prefix: string): string {
+  if (data.length === 0) return '';
+  if (data.length % 8 !== 0 || data.length > 256) return ` (${data.length} bytes)`;
+  const words: string[] = [];
+  for (let i = 0; i < data.length; i += 8) words.push(`${prefix}${data.readBigUInt64LE(i)}`);
+  return ` ${words.join(',')}`;
 }

@@ -25,6 +25,7 @@ dm_create l2 "0 $N linear ${LEGS[2]} 0"
 wait_mirror_synced m1 120
 mkfs.ext4 -q /dev/mapper/m1
 mount /dev/mapper/m1 /mnt/m1
+at_cleanup "umount -l /mnt/m1"
 
 step "the job: the test counter, writing its count to the mirror"
 start_bg job env LD_PRELOAD="$TK/libcr_run.so.0" "$TK/counter" --interval-ms 50 --ready "$CR_SCRATCH/ready" --out /mnt/m1/count
@@ -48,7 +49,7 @@ cat > "$CR_SCRATCH/snap.sh" <<SNAP
 SNAP
 
 step "checkpoint with --quiesce m1 --quiesce l2 --while-quiesced"
-ckpt --quiesce m1 --quiesce l2 --while-quiesced "bash $CR_SCRATCH/snap.sh" --dir "$CKPT" --job q --json "$JOB" > ck.json
+ckpt --quiesce m1 --quiesce l2 --while-quiesced "bash $CR_SCRATCH/snap.sh" --dir "$CKPT" --job q --json "$JOB" > ck.json || fail "cr checkpoint failed: $(cat ck.json)"
 cat "$CR_SCRATCH/snap.out"
 assert_eq "devices=m1 l2" "$(sed -n 1p "$CR_SCRATCH/snap.out")" "CR_QUIESCED_DEVICES"
 assert_eq "m1=SUSPENDED" "$(sed -n 2p "$CR_SCRATCH/snap.out")" "m1 during the command"
