@@ -65,12 +65,27 @@ describe('Slurm: examples/slurm/cr-job.sbatch on a real slurmctld + slurmd', fun
     const atCheckpoint = lines().length;
     expect(atCheckpoint).to.be.within(15, 79);
 
-    // Slurm holds a requeued job until its BeginTime (now + a delay); release it at once, as an admin could.
+    // Slurm holds a requeued job until its BeginTime (now + a delay); release it at once, as an admin
+    // could. The requeue sets that time once the old run has ended, which can come after the first
+    // update: release it again while it is still pending.
+    await until('the requeued job to be pending', () => c.job(id).JobState === 'PENDING', 30_000, c);
     const held = c.job(id);
     timings.push(`requeued job: Reason=${held.Reason} EligibleTime=${held.EligibleTime}`);
-    c.run('scontrol', ['update', `JobId=${id}`, 'StartTime=now']);
     const t2 = Date.now();
-    await until('the job to complete', () => /COMPLETED|FAILED|CANCELLED/.test(c.job(id).JobState), 60_000, c);
+    let released = 0;
+    await until(
+      'the job to complete',
+      () => {
+        const job = c.job(id);
+        if (job.JobState === 'PENDING' && Date.now() - released > 2000) {
+          c.run('scontrol', ['update', `JobId=${id}`, 'StartTime=now']);
+          released = Date.now();
+        }
+        return /COMPLETED|FAILED|CANCELLED/.test(job.JobState);
+      },
+      60_000,
+      c,
+    );
     timings.push(`requeued run to the end ${Date.now() - t2} ms`);
     const info = c.job(id);
     const log = fs.readFileSync(path.join(work, `slurm-${id}.out`), 'utf8');
