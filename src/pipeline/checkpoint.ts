@@ -164,7 +164,12 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         enabled: () => qplan !== undefined,
         task: async (c, task) => {
           qstep = (t) => (task.title = `Quiesce: ${t}`);
-          c.quiesce = await quiesce(qplan!, c.quiesceDevices!, qops!, signal);
+          try {
+            c.quiesce = await quiesce(qplan!, c.quiesceDevices!, qops!, signal);
+          } catch (error) {
+            task.title = `Quiesce: ${q!.devices.join(', ')}`;
+            throw error;
+          }
           task.title = `Quiesce: ${q!.devices.length} device(s) suspended for ${c.quiesce.windowMs} ms and resumed`;
         },
       },
