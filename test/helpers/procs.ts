@@ -26,8 +26,13 @@ export function runCr(args: string[], opts: {env?: Record<string, string>; kerne
   const env: Record<string, string> = {...(process.env as Record<string, string>), ...(opts.kernel === false ? {} : kernelEnv()), ...opts.env};
   delete env.CI;
   if (opts.kernel === false) delete env.LD_PRELOAD;
+  return runProcess(process.execPath, [CR_BIN, ...args], {...opts, env});
+}
+
+/** Run a program to completion with output captured, killed after `timeoutMs` (30 s). */
+export function runProcess(cmd: string, args: string[], opts: {env: Record<string, string>; cwd?: string; uid?: number; gid?: number; timeoutMs?: number}): Promise<CrRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CR_BIN, ...args], {env, cwd: opts.cwd, uid: opts.uid, gid: opts.gid, stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(cmd, args, {env: opts.env, cwd: opts.cwd, uid: opts.uid, gid: opts.gid, stdio: ['ignore', 'pipe', 'pipe']});
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -42,7 +47,7 @@ export function runCr(args: string[], opts: {env?: Record<string, string>; kerne
       resolve({code, signal, stdout, stderr});
     };
     child.on('close', finish);
-    // A restarted job may keep cr's stdout open after cr ends: do not wait for it for long.
+    // A restarted job may keep the output open after the program ends: do not wait for it for long.
     child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 1000));
   });
 }

@@ -1,9 +1,8 @@
 // Scheduler tests: a directory holding `cr` (this checkout's bin/cr.js), to put first on PATH as a site would.
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {CR_BIN, ROOT, TK_BUILD} from './paths.js';
-import {kernelEnv, TK_DIR} from './procs.js';
+import {type CrRun, kernelEnv, runProcess, TK_DIR} from './procs.js';
 
 let dir: string | undefined;
 
@@ -17,12 +16,7 @@ export function crOnPath(): string {
   return dir;
 }
 
-export interface ScriptRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
+export type ScriptRun = CrRun;
 
 /** Run a scheduler script (or `sh -c LINE` with `shell`) as the scheduler would, with `cr` on PATH and
  *  the test kernel; `env` is added to (or, with a value of undefined, removed from) the environment. */
@@ -32,24 +26,7 @@ export function runScript(file: string, argv: string[], env: Record<string, stri
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete full[k];
   else full[k] = v;
   const [cmd, args] = opts.shell ? ['/bin/sh', ['-c', file]] : [file, argv];
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {env: full, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe']});
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    let settled = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({code, signal, stdout, stderr});
-    };
-    child.on('close', finish);
-    child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 1000));
-  });
+  return runProcess(cmd, args, {env: full, cwd: opts.cwd});
 }
 
 /** A fake scheduler tool on PATH (e.g. qalter) that appends its arguments, one call per line, to a log. */

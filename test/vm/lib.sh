@@ -4,13 +4,13 @@
 # EXIT trap running `cleanup` (background processes, dm devices, loop devices made through here).
 #
 # The guest sets: CR_ROOT (repo root, read-only), CR_JOB=/job (writable, shared with the host),
-# CR_SCRATCH=/tmp/crvm (guest tmpfs, the working dir), CR_SCENARIO, CR_TIMEOUT, DM_DISABLE_UDEV=1.
+# CR_SCRATCH=/crvm/scratch (guest tmpfs, the working dir), CR_SCENARIO, CR_TIMEOUT, DM_DISABLE_UDEV=1.
 # Everything made here is recorded in state files under $CR_SCRATCH/.lib, so helpers also work
 # when called inside $(...).
 
 set -Eeuo pipefail
 
-: "${CR_JOB:=/job}" "${CR_SCRATCH:=/tmp/crvm}" "${CR_SCENARIO:=scenario}"
+: "${CR_JOB:=/job}" "${CR_SCRATCH:=/crvm/scratch}" "${CR_SCENARIO:=scenario}"
 export DM_DISABLE_UDEV=1
 _LIB_STATE=$CR_SCRATCH/.lib
 mkdir -p "$_LIB_STATE" "$CR_JOB/bg"

@@ -89,18 +89,7 @@ export class RegionLog {
   /** Take `regions` out of sync (and so out of clean), writing a disk log through; the regions the
    *  kernel has decided are out of sync without hearing it from this log. */
   desync(regions: Iterable<number>): UlogReply {
-    for (const r of regions) {
-      if (r < 0 || r >= this.regionCount) continue;
-      if (this.sync.get(r)) {
-        this.sync.clear(r);
-        this.syncCount--;
-        this.syncedBelow = Math.min(this.syncedBelow, r);
-      }
-      if (this.clean.get(r)) {
-        this.clean.clear(r);
-        this.touched = true;
-      }
-    }
+    for (const r of regions) if (r >= 0 && r < this.regionCount) this.leaveSync(r);
     if (this.device && this.touched && this.everResumed) return this.writeDisk();
     return ok();
   }
@@ -162,13 +151,7 @@ export class RegionLog {
       this.sync.set(r);
       this.syncCount++;
     } else if (!inSync && this.sync.get(r)) {
-      this.sync.clear(r);
-      this.syncCount--;
-      this.syncedBelow = Math.min(this.syncedBelow, r);
-      if (this.clean.get(r)) {
-        this.clean.clear(r);
-        this.touched = true;
-      }
+      this.leaveSync(r);
     }
     return ok();
   }
@@ -256,6 +239,19 @@ export class RegionLog {
   firstUnsynced(): number {
     this.syncedBelow = this.sync.findNextClear(this.syncedBelow);
     return this.syncedBelow;
+  }
+
+  /** Region `r` is out of sync, and so not clean either (a clean region is always in sync). */
+  private leaveSync(r: number): void {
+    if (this.sync.get(r)) {
+      this.sync.clear(r);
+      this.syncCount--;
+      this.syncedBelow = Math.min(this.syncedBelow, r);
+    }
+    if (this.clean.get(r)) {
+      this.clean.clear(r);
+      this.touched = true;
+    }
   }
 
   private markAll(regions: number[]): void {
