@@ -28,7 +28,7 @@ import {type OutputMode, rendererOptions} from './renderer.js';
 import {crashPoint} from '../util/crash-point.js';
 import {crVersion} from './version.js';
 import {type QuiescedDevice, QuiesceError, type QuiesceReport, prepareQuiesce, quiesce} from '../storage/quiesce.js';
-import {heldSignal, quiesceOps, releaseTargets, startGuard} from './quiesce-ops.js';
+import {heldSignal, releaseTargets} from './held-targets.js';
 import type {SuspendGuard} from '../exec/guard.js';
 
 /** What a successful checkpoint reports (the --json document). */
@@ -89,7 +89,9 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
   const q = opts.quiesce;
   const qplan = q && {devices: q.devices, command: q.command, timeoutMs: q.timeoutSec * 1000, env: {CR_CHECKPOINT_TARGET: String(opts.target), CR_CHECKPOINT_SCOPE: opts.scope}};
   let qstep: ((t: string) => void) | undefined;
-  const qops = q && quiesceOps(q.socket, (t) => qstep?.(t));
+  // The device-mapper, control-socket and watchdog code loads only when a checkpoint quiesces.
+  const qmod = q && (await import('./quiesce-ops.js'));
+  const qops = qmod && qmod.quiesceOps(q!.socket, (t) => qstep?.(t));
   const tasks = new Listr<Ctx, any, any>(
     [
       {
@@ -120,7 +122,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
           c.pending = PendingFile.open(c.destination);
           if (q) {
             // From here until the targets are released, a watchdog undoes what a dead cr would leave.
-            c.guard = qops!.guard = startGuard();
+            c.guard = qops!.guard = qmod!.startGuard();
             c.guard.holding(c.targets);
           }
           // With --quiesce the kernel leaves the targets stopped; cr sends the requested signal after the resume.
