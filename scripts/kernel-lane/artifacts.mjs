@@ -46,6 +46,9 @@ export function ensurePackages() {
   if (!have('modprobe')) want.push('kmod');
   if (!have('dmsetup')) want.push('dmsetup');
   if (!have('losetup')) want.push('util-linux');
+  // Used by the scenarios in the guest, which runs this machine's /usr/bin (not a user's PATH).
+  if (!fs.existsSync('/usr/bin/python3')) want.push('python3');
+  if (!fs.existsSync('/usr/sbin/mkfs.ext4') && !fs.existsSync('/sbin/mkfs.ext4')) want.push('e2fsprogs');
   if (want.length === 0) return;
   log(`installing ${want.join(' ')}`);
   const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'};
