@@ -1,13 +1,9 @@
 // The BLCR ABI, three ways: the numbers of spec/blcr-abi.md (written out below), koffi's layouts,
 // and a C program compiled from the project's own header (native/include/cr_blcr.h).
 import {expect} from 'chai';
-import {execFileSync} from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {blcrStructs, CR_CHKPT, CR_OP, CR_RSTRT, CR_SCOPE, CR_DEST_CWD, CR_MAX_RSTRT_RELOC, CR_MODULE_VERSION, CR_RSTRT_CLONE_FLAGS, CR_SIGNUM, layoutOf} from '../../src/abi/blcr/index.js';
 import {CR_E} from '../../src/errors/index.js';
-import {ROOT} from '../helpers/paths.js';
+import {cAbiNumbers, expectStructLayout} from '../helpers/c-abi.js';
 
 /** spec/blcr-abi.md §1 (gcc-checked values). */
 const SPEC_OPS: Record<keyof typeof CR_OP, number> = {
@@ -29,20 +25,11 @@ const SPEC_STRUCTS = {
   chkptInfo: ['cr_chkpt_info', 24, 8, {requester: 0, target: 4, scope: 8, signal: 12, dest: 16}],
 } as const;
 
-function cProgramNumbers(): Record<string, number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-abi-'));
-  const exe = path.join(dir, 'print-abi');
-  execFileSync('cc', ['-std=gnu11', '-Wall', '-Werror', '-I', path.join(ROOT, 'native', 'include'), '-o', exe, path.join(ROOT, 'test', 'abi', 'print-abi.c')]);
-  const out = JSON.parse(execFileSync(exe, {encoding: 'utf8'}));
-  fs.rmSync(dir, {recursive: true, force: true});
-  return out;
-}
-
 describe('BLCR ABI (x86_64)', () => {
   let c: Record<string, number>;
   before(function () {
     this.timeout(30_000);
-    c = cProgramNumbers();
+    c = cAbiNumbers('test/abi/print-abi.c', ['native/include']);
   });
 
   it('encodes every ioctl number as the spec gives it (size 8, never the struct size)', () => {
@@ -56,13 +43,7 @@ describe('BLCR ABI (x86_64)', () => {
 
   for (const [key, [cname, size, align, offsets]] of Object.entries(SPEC_STRUCTS)) {
     it(`lays out struct ${cname} as ${size} bytes, align ${align}`, () => {
-      const k = layoutOf(blcrStructs()[key as keyof typeof SPEC_STRUCTS]);
-      expect(k.size, 'koffi size').to.equal(size);
-      expect(k.align, 'koffi align').to.equal(align);
-      expect(k.offsets, 'koffi offsets').to.deep.equal(offsets);
-      expect(c[`sizeof struct ${cname}`], 'C size').to.equal(size);
-      expect(c[`alignof struct ${cname}`], 'C align').to.equal(align);
-      for (const [field, off] of Object.entries(offsets)) expect(c[`offsetof struct ${cname}.${field}`], `C offsetof ${field}`).to.equal(off);
+      expectStructLayout(c, cname, {size, align, offsets}, layoutOf(blcrStructs()[key as keyof typeof SPEC_STRUCTS]));
     });
   }
 

@@ -3,13 +3,9 @@
 // compiled against the installed uapi headers. The datagram offsets the server reads (wire.ts)
 // are checked against all three.
 import {expect} from 'chai';
-import {execFileSync} from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import * as nl from '../../src/abi/netlink/index.js';
 import {CN_IDX_DM, CN_VAL_DM_USERSPACE_LOG, DM_ULOG_REQUEST_VERSION, UlogType} from '../../src/storage/dmlog/protocol.js';
-import {ROOT} from '../helpers/paths.js';
+import {cAbiNumbers, expectStructLayout} from '../helpers/c-abi.js';
 
 /** spec A1/A2: [C name, size, align, offsets]. */
 const SPEC = {
@@ -19,33 +15,16 @@ const SPEC = {
   ulogRequest: ['dm_ulog_request', 160, 8, {luid: 0, uuid: 8, padding: 137, version: 140, error: 144, seq: 148, request_type: 152, data_size: 156}],
 } as const;
 
-function cNumbers(): Record<string, number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-nl-abi-'));
-  try {
-    const exe = path.join(dir, 'print-netlink');
-    execFileSync('cc', ['-std=gnu11', '-Wall', '-Werror', '-o', exe, path.join(ROOT, 'test', 'abi', 'print-netlink.c')]);
-    return JSON.parse(execFileSync(exe, {encoding: 'utf8'}));
-  } finally {
-    fs.rmSync(dir, {recursive: true, force: true});
-  }
-}
-
 describe('netlink connector / dm-log-userspace ABI (x86_64)', () => {
   let c: Record<string, number>;
   before(function () {
     this.timeout(30_000);
-    c = cNumbers();
+    c = cAbiNumbers('test/abi/print-netlink.c');
   });
 
   for (const [key, [cname, size, align, offsets]] of Object.entries(SPEC)) {
     it(`lays out struct ${cname} as ${size} bytes, align ${align}`, () => {
-      const k = nl.netlinkLayout(key as nl.NetlinkStructName);
-      expect(k.size, 'koffi size').to.equal(size);
-      expect(k.align, 'koffi align').to.equal(align);
-      expect(k.offsets, 'koffi offsets').to.deep.equal(offsets);
-      expect(c[`sizeof struct ${cname}`], 'C size').to.equal(size);
-      expect(c[`alignof struct ${cname}`], 'C align').to.equal(align);
-      for (const [field, off] of Object.entries(offsets)) expect(c[`offsetof struct ${cname}.${field}`], `C offsetof ${field}`).to.equal(off);
+      expectStructLayout(c, cname, {size, align, offsets}, nl.netlinkLayout(key as nl.NetlinkStructName));
     });
   }
 

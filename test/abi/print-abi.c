@@ -1,16 +1,10 @@
 /* Prints the BLCR ABI as the project's own header defines it, as JSON, for test/abi/layout.test.ts. */
-#include <stddef.h>
-#include <stdio.h>
+#include "print-json.h"
 #include "cr_blcr.h"
-
-#define SZ(t) printf("\"sizeof %s\": %zu,\n", #t, sizeof(t))
-#define AL(t) printf("\"alignof %s\": %zu,\n", #t, _Alignof(t))
-#define OFF(t, m) printf("\"offsetof %s.%s\": %zu,\n", #t, #m, offsetof(t, m))
-#define NUM(n) printf("\"%s\": %lld,\n", #n, (long long)(n))
 
 int main(void)
 {
-	printf("{\n");
+	ABI_BEGIN();
 	SZ(struct cr_chkpt_args); AL(struct cr_chkpt_args);
 	OFF(struct cr_chkpt_args, cr_target); OFF(struct cr_chkpt_args, cr_scope); OFF(struct cr_chkpt_args, cr_fd);
 	OFF(struct cr_chkpt_args, cr_secs); OFF(struct cr_chkpt_args, dump_format); OFF(struct cr_chkpt_args, signal);
@@ -46,6 +40,6 @@ int main(void)
 	NUM(CR_ETEMPFAIL); NUM(CR_EPERMFAIL); NUM(CR_ENOSUPPORT); NUM(CR_EVERSION); NUM(CR_EOMITTED);
 	NUM(CR_EBADARCH); NUM(CR_EPTRACED); NUM(CR_EPTRACER); NUM(CR_ERSTRTABRT); NUM(CR_ERESTARTED);
 	NUM(CR_ENOTCB); NUM(CR_ENOINIT);
-	printf("\"end\": 0\n}\n");
+	ABI_END();
 	return 0;
 }

@@ -1,21 +1,15 @@
 /* Prints the netlink connector and dm-log-userspace layouts as the installed uapi headers define
  * them, as JSON, for test/abi/netlink-layout.test.ts. */
-#include <stddef.h>
-#include <stdio.h>
+#include "print-json.h"
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/connector.h>
 #include <linux/dm-ioctl.h>
 #include <linux/dm-log-userspace.h>
 
-#define SZ(t) printf("\"sizeof %s\": %zu,\n", #t, sizeof(t))
-#define AL(t) printf("\"alignof %s\": %zu,\n", #t, _Alignof(t))
-#define OFF(t, m) printf("\"offsetof %s.%s\": %zu,\n", #t, #m, offsetof(t, m))
-#define NUM(n) printf("\"%s\": %lld,\n", #n, (long long)(n))
-
 int main(void)
 {
-	printf("{\n");
+	ABI_BEGIN();
 	SZ(struct sockaddr_nl); AL(struct sockaddr_nl);
 	OFF(struct sockaddr_nl, nl_family); OFF(struct sockaddr_nl, nl_pad); OFF(struct sockaddr_nl, nl_pid);
 	OFF(struct sockaddr_nl, nl_groups);
@@ -39,6 +33,6 @@ int main(void)
 	NUM(DM_ULOG_GET_REGION_SIZE); NUM(DM_ULOG_IS_CLEAN); NUM(DM_ULOG_IN_SYNC); NUM(DM_ULOG_FLUSH);
 	NUM(DM_ULOG_MARK_REGION); NUM(DM_ULOG_CLEAR_REGION); NUM(DM_ULOG_GET_RESYNC_WORK); NUM(DM_ULOG_SET_REGION_SYNC);
 	NUM(DM_ULOG_GET_SYNC_COUNT); NUM(DM_ULOG_STATUS_INFO); NUM(DM_ULOG_STATUS_TABLE); NUM(DM_ULOG_IS_REMOTE_RECOVERING);
-	printf("\"end\": 0\n}\n");
+	ABI_END();
 	return 0;
 }

@@ -2,24 +2,12 @@
 // out below), koffi's layouts with the project's offsets, and a C program built against
 // <linux/dm-ioctl.h>.
 import {expect} from 'chai';
-import {execFileSync} from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {DM_CMD, DM_FLAG, DM_IOCTL_OFF, DM_IOCTL_SIZE, DM_DATA_OFFSET, DM_NAME_LIST_FLAG, DM_NAME_LIST_OFF, DM_TARGET_DEPS_OFF, DM_TARGET_SPEC_OFF, DM_TARGET_SPEC_SIZE, DM_TARGET_VERSIONS_OFF, dmIoctlNumber, dmStructs} from '../../src/abi/dm/index.js';
 import {layoutOf} from '../../src/abi/blcr/index.js';
-import {ROOT} from '../helpers/paths.js';
+import fs from 'node:fs';
+import {cAbiNumbers} from '../helpers/c-abi.js';
 
 const HEADER = '/usr/include/linux/dm-ioctl.h';
-
-function cProgramNumbers(): Record<string, number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-dmabi-'));
-  const exe = path.join(dir, 'print-dm-abi');
-  execFileSync('cc', ['-std=gnu11', '-Wall', '-Werror', '-o', exe, path.join(ROOT, 'test', 'dm', 'print-dm-abi.c')]);
-  const out = JSON.parse(execFileSync(exe, {encoding: 'utf8'}));
-  fs.rmSync(dir, {recursive: true, force: true});
-  return out;
-}
 
 /** Spec C2. */
 const SPEC_DM_IOCTL = {version: 0, data_size: 12, data_start: 16, target_count: 20, open_count: 24, flags: 28, event_nr: 32, padding: 36, dev: 40, name: 48, uuid: 176, data: 305};
@@ -45,7 +33,7 @@ describe('device-mapper ioctl ABI (x86_64)', () => {
   before(function () {
     if (!fs.existsSync(HEADER)) this.skip(); // no kernel uapi headers (linux-libc-dev) to compare with
     this.timeout(30_000);
-    c = cProgramNumbers();
+    c = cAbiNumbers('test/dm/print-dm-abi.c');
   });
 
   it('lays out struct dm_ioctl as 312 bytes, align 8, data at 305', () => {

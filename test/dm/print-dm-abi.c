@@ -1,17 +1,11 @@
 /* Prints the device-mapper ioctl ABI as <linux/dm-ioctl.h> defines it, as JSON, for test/dm/layout.test.ts. */
-#include <stddef.h>
-#include <stdio.h>
+#include "../abi/print-json.h"
 #include <sys/ioctl.h>
 #include <linux/dm-ioctl.h>
 
-#define SZ(t) printf("\"sizeof %s\": %zu,\n", #t, sizeof(t))
-#define AL(t) printf("\"alignof %s\": %zu,\n", #t, _Alignof(t))
-#define OFF(t, m) printf("\"offsetof %s.%s\": %zu,\n", #t, #m, offsetof(t, m))
-#define NUM(n) printf("\"%s\": %lld,\n", #n, (long long)(n))
-
 int main(void)
 {
-	printf("{\n");
+	ABI_BEGIN();
 	SZ(struct dm_ioctl); AL(struct dm_ioctl);
 	OFF(struct dm_ioctl, version); OFF(struct dm_ioctl, data_size); OFF(struct dm_ioctl, data_start);
 	OFF(struct dm_ioctl, target_count); OFF(struct dm_ioctl, open_count); OFF(struct dm_ioctl, flags);
@@ -38,6 +32,6 @@ int main(void)
 	NUM(DM_UUID_FLAG); NUM(DM_SECURE_DATA_FLAG); NUM(DM_DATA_OUT_FLAG); NUM(DM_DEFERRED_REMOVE);
 	NUM(DM_INTERNAL_SUSPEND_FLAG); NUM(DM_IMA_MEASUREMENT_FLAG);
 	NUM(DM_NAME_LIST_FLAG_HAS_UUID); NUM(DM_NAME_LIST_FLAG_DOESNT_HAVE_UUID);
-	printf("\"end\": 0\n}\n");
+	ABI_END();
 	return 0;
 }

@@ -16,11 +16,9 @@ export function crOnPath(): string {
   return dir;
 }
 
-export type ScriptRun = CrRun;
-
 /** Run a scheduler script (or `sh -c LINE` with `shell`) as the scheduler would, with `cr` on PATH and
  *  the test kernel; `env` is added to (or, with a value of undefined, removed from) the environment. */
-export function runScript(file: string, argv: string[], env: Record<string, string | undefined> = {}, opts: {shell?: boolean; cwd?: string} = {}): Promise<ScriptRun> {
+export function runScript(file: string, argv: string[], env: Record<string, string | undefined> = {}, opts: {shell?: boolean; cwd?: string} = {}): Promise<CrRun> {
   const full: Record<string, string> = {...(process.env as Record<string, string>), ...kernelEnv(), LD_LIBRARY_PATH: TK_BUILD, PATH: `${crOnPath()}:${process.env.PATH}`};
   delete full.CI;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete full[k];
