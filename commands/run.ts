@@ -1,5 +1,9 @@
 import {Args, Flags} from '@oclif/core';
 import {CrCommand} from '../src/cli/base-command.js';
+import {splitRunArgv} from '../src/cli/run-argv.js';
+
+/** cr run's own options, which come before PROG (or `--`); everything from PROG on is PROG's. */
+const OWN = new Set(['--omit', '--run', '--help', '-h']);
 
 export default class Run extends CrCommand {
   static override summary = 'Run a program so it can be checkpointed (cr_run compatible).';
@@ -16,10 +20,12 @@ libcr_run/libcr_omit entries, and execs PROG: the pid is kept, so a batch script
   };
 
   async run() {
-    const {args, argv, raw} = await this.parse(Run);
-    const order = raw.map((r) => (r as {flag?: string}).flag).filter((f) => f === 'omit' || f === 'run');
-    const omit = order.at(-1) === 'omit';
+    const {options, program} = splitRunArgv(this.argv, OWN);
+    // oclif sees cr run's options and the program's name only, never the program's arguments.
+    this.argv = [...options, ...(program.length > 0 ? ['--', program[0]] : [])];
+    const {args} = await this.parse(Run);
+    const omit = options.filter((o) => o === '--omit' || o === '--run').at(-1) === '--omit';
     const cr = await import('../src/index.js');
-    cr.runProgram(args.prog, (argv as string[]).slice(1), omit);
+    cr.runProgram(args.prog, program.slice(1), omit);
   }
 }

@@ -4,23 +4,13 @@
 import fs from 'node:fs';
 import {CrError, E} from '../errors/index.js';
 import type {Scope} from '../schema/index.js';
+import {procStat, type ProcStat} from '../util/proc-stat.js';
 
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  sid: number;
-}
+type ProcInfo = ProcStat;
 
 function readStat(pid: number): ProcInfo | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (f[0] === 'Z' || f[0] === 'X') return undefined;
-    return {pid, ppid: Number(f[1]), pgrp: Number(f[2]), sid: Number(f[3])};
-  } catch {
-    return undefined;
-  }
+  const st = procStat(pid);
+  return st && st.state !== 'Z' && st.state !== 'X' ? st : undefined;
 }
 
 function allProcs(): ProcInfo[] {

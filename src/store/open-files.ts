@@ -1,6 +1,7 @@
 // The files the targets have open or mapped, read from /proc before the checkpoint, for the manifest.
 import fs from 'node:fs';
 import type {OpenFile} from './manifest.js';
+import {procStat, type ProcStat} from '../util/proc-stat.js';
 
 function describe(pid: number, use: string, p: string): OpenFile | undefined {
   if (!p.startsWith('/') || p.startsWith('/proc/') || p.startsWith('/dev/') || p.endsWith(' (deleted)')) return undefined;
@@ -60,16 +61,11 @@ export function openFilesOf(pids: number[]): OpenFile[] {
 
 /** Pids a checkpoint of `target` in `scope` covers, from /proc (used for the manifest only). */
 export function pidsInScope(target: number, scope: 'proc' | 'pgrp' | 'sess' | 'tree'): number[] {
-  const procs: Array<{pid: number; ppid: number; pgrp: number; sid: number}> = [];
+  const procs: ProcStat[] = [];
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.push({pid: Number(d), ppid: Number(f[1]), pgrp: Number(f[2]), sid: Number(f[3])});
-    } catch {
-      // exited while we looked
-    }
+    const st = procStat(Number(d));
+    if (st) procs.push(st); // else: exited while we looked
   }
   if (scope === 'proc') return procs.some((p) => p.pid === target) ? [target] : [];
   if (scope === 'pgrp') return procs.filter((p) => p.pgrp === target).map((p) => p.pid);

@@ -88,7 +88,7 @@ describe('cr checkpoint (test kernel): errors and exit codes', function () {
     expect(r.stderr).to.contain('Checkpoint cancelled by application: try again later');
     r = await runCr(['checkpoint', String(prog.pid)], {cwd: dir, env: {CR_TESTKERNEL_FAIL: 'permfail'}});
     expect(r.code).to.equal(51);
-    expect(r.stderr).to.contain('Checkpoint failed: unable to checkpoint');
+    expect(r.stderr).to.contain('Checkpoint cancelled by application: unable to checkpoint');
     expect(fs.readdirSync(dir)).to.deep.equal([]);
   });
 

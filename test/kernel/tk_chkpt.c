@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tk_internal.h"
@@ -141,6 +142,89 @@ static void tk_read_requester(struct tk_chkpt *ck)
 
 static void *tk_chkpt_worker(void *arg);
 
+/* ---- the requester inside its own scope ----
+ *
+ * The kernel triggers every target, the requester's own process included when
+ * it falls in the scope (and PROHIBIT_SELF is not set), with CR_SIGNUM,
+ * si_code SI_KERNEL and si_pid = a ctrl fd in that process. A requester that
+ * cannot be dumped answers HAND_ABORT(OMIT) on it (BLCR's libcr_omit, cr's
+ * own handler) and is left out. Only a thread may send itself an SI_KERNEL
+ * signal, so this is emulated for the calling thread alone, synchronously in
+ * CR_OP_CHKPT_REQ: the handler runs as the signal is sent, and its ioctl finds
+ * the request through the thread-local below. The fd it names is the
+ * request's own ctrl fd (the kernel puts a second one in the process). Other
+ * targets keep the stub's sigqueue/ack handshake.
+ */
+/* volatile: read by a signal handler on this thread, which the compiler cannot see. */
+static __thread struct tk_chkpt *volatile tk_self_ck;
+static __thread volatile int tk_self_fd = -1;
+
+int tk_chkpt_hand_abort(int fd, unsigned long flags)
+{
+	if (tk_self_ck != NULL && fd == tk_self_fd && (flags & 0xffff) == CR_CHECKPOINT_OMIT) {
+		tk_self_ck->self_omitted = 1;
+		errno = CR_EOMITTED;
+		return -1;
+	}
+	errno = ESRCH;
+	return -1;
+}
+
+/* Whether the requester falls in the request's scope (what the worker will resolve). */
+static int tk_self_in_scope(const struct tk_chkpt *ck)
+{
+	pid_t id = ck->args.cr_target, p = ck->requester;
+	struct tk_pstatus st;
+	struct tk_pstat ps;
+	int hops;
+
+	if (id == 0)
+		return 1;
+	switch (ck->args.cr_scope) {
+	case CR_SCOPE_PROC:
+		return id == p || (tk_proc_status(id, &st) == 0 && st.tgid == p);
+	case CR_SCOPE_PGRP:
+		return id == ck->req_pgrp;
+	case CR_SCOPE_SESS:
+		return id == ck->req_sid;
+	default:
+		for (hops = 0; p > 0 && hops < 65536; hops++) {
+			if (p == id)
+				return 1;
+			if (p == 1 || tk_proc_stat(p, &ps) != 0)
+				return 0;
+			p = ps.ppid;
+		}
+		return 0;
+	}
+}
+
+static void tk_self_trigger(int fd, struct tk_chkpt *ck)
+{
+	struct sigaction sa;
+	sigset_t one, old;
+	siginfo_t si;
+
+	if ((ck->args.flags & CR_CHKPT_PROHIBIT_SELF) || sigaction(CR_SIGNUM, NULL, &sa) != 0 ||
+	    sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN || !tk_self_in_scope(ck))
+		return;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = CR_SIGNUM;
+	si.si_code = SI_KERNEL;
+	si.si_pid = fd;
+	/* The kernel unblocks CR_SIGNUM in a task it triggers. */
+	sigemptyset(&one);
+	sigaddset(&one, CR_SIGNUM);
+	pthread_sigmask(SIG_UNBLOCK, &one, &old);
+	tk_self_ck = ck;
+	tk_self_fd = fd;
+	if (syscall(SYS_rt_tgsigqueueinfo, getpid(), (pid_t)syscall(SYS_gettid), CR_SIGNUM, &si) != 0)
+		errno = 0;  /* not triggered: the worker treats the requester as any target */
+	tk_self_ck = NULL;
+	tk_self_fd = -1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 
 int tk_chkpt_request(int fd, const struct cr_chkpt_args *uargs)
 {
@@ -173,6 +257,7 @@ int tk_chkpt_request(int fd, const struct cr_chkpt_args *uargs)
 			tk_read_knobs(ck);
 			if (ck->args.cr_secs != 0)
 				req->deadline_ns = tk_now_ns() + (int64_t)ck->args.cr_secs * 1000000000;
+			tk_self_trigger(fd, ck);
 			err = tk_req_start_worker(req, tk_chkpt_worker);
 		}
 		if (err != 0 && (ck->args.flags & CR_CHKPT_ASYNC_ERR)) {

@@ -36,6 +36,7 @@ struct tk_chkpt {
 	enum tk_fail_kind fail_kind;
 	int fail_code;
 	unsigned int token;
+	int self_omitted;   /* the requester answered its own trigger with HAND_ABORT(OMIT) */
 	struct tk_target *t;
 	size_t nt;
 };

@@ -127,6 +127,8 @@ TK_HIDDEN void tk_req_forget_all_locked(void);
 
 /* CR_OP_CHKPT_REQ on the emulated fd: ioctl return value (0 or -1/errno). */
 TK_HIDDEN int tk_chkpt_request(int fd, const struct cr_chkpt_args *uargs);
+/* CR_OP_HAND_ABORT: -1/CR_EOMITTED while the requester answers its own trigger, else -1/ESRCH. */
+TK_HIDDEN int tk_chkpt_hand_abort(int fd, unsigned long flags);
 
 /* ---- tk_rstrt.c ---- */
 

@@ -1,7 +1,8 @@
 /*
  * tk_targets.c - which processes a checkpoint request covers, and whether
  * they may be checkpointed: resolution by scope, kernel threads, permission,
- * dumpability, ptrace, PROHIBIT_SELF, and the CR_SIGNUM handler check.
+ * dumpability, ptrace, the requester's own omission, PROHIBIT_SELF, and the
+ * CR_SIGNUM handler check.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -157,6 +158,14 @@ int tk_build_targets(struct tk_req *req, struct tk_chkpt *ck)
 	free(tracers);
 	if (err != 0)
 		return err;
+	if (ck->self_omitted) {
+		struct tk_target *self = tk_find(ck, ck->requester);
+
+		if (self != NULL && !self->excluded) {
+			self->excluded = 1;
+			tk_req_log(req, "pid %d omitted itself", (int)ck->requester);
+		}
+	}
 	if (tk_count_left(ck) == 0) {
 		tk_req_log(req, "no processes left to checkpoint");
 		return ESRCH;
