@@ -25,8 +25,13 @@ Exit status: 0 on success, otherwise errno & 0xff as BLCR's tools (ESRCH 3, EBUS
     const cr = await import('../src/index.js');
     const opts = cr.checkpointOptionsFromFlags(flags, raw, args.id);
     const abort = new AbortController();
-    const onSignal = (sig: NodeJS.Signals) => abort.abort(sig);
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    // The first SIGINT/SIGTERM abandons the checkpoint; cr still waits for the kernel to finish with
+    // the targets (BLCR cannot cancel a dump) so the job is left running, so later ones are ignored.
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (abort.signal.aborted) this.note(`cr: ${sig}: still waiting for the kernel to finish the dump, then the job continues`);
+      else abort.abort(sig);
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
     try {
       const result = await cr.runCheckpoint(opts, {json: this.jsonEnabled(), quiet: flags.quiet, verbose: flags.verbose ? 1 : 0}, abort.signal);
       if (opts.kmsg === 'warning') for (const line of result.log) this.note(`- ${line}`);

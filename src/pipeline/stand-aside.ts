@@ -8,7 +8,7 @@
 import {execProgram} from '../abi/process.js';
 import type {CheckpointOptions} from '../schema/index.js';
 import {nativeBuildPath} from '../util/native-path.js';
-import {procStat} from '../util/proc-stat.js';
+import {readStat} from '../procfs/stat.js';
 
 /** Set in the child's environment: the pid of the parent left in cr's place. */
 export const STOOD_ASIDE_ENV = 'CR_CHECKPOINT_PARENT';
@@ -18,7 +18,7 @@ export const PARENT_HELPER = 'cr-chkpt-parent';
  *  (PROC), group, session, or a tree rooted at itself or an ancestor. Target 0 names cr. */
 export function scopeIncludes(target: number, scope: CheckpointOptions['scope'], self: number = process.pid): boolean {
   if (target === 0 || ((scope === 'proc' || scope === 'tree') && target === self)) return true;
-  const st = procStat(self);
+  const st = readStat(self);
   if (!st) return false;
   if (scope === 'pgrp') return target === st.pgrp;
   if (scope === 'sess') return target === st.sid;
@@ -26,7 +26,7 @@ export function scopeIncludes(target: number, scope: CheckpointOptions['scope'],
     for (let p: number | undefined = st.ppid, hops = 0; p !== undefined && p > 0 && hops < 65536; hops++) {
       if (p === target) return true;
       if (p === 1) break;
-      p = procStat(p)?.ppid;
+      p = readStat(p)?.ppid;
     }
   }
   return false;

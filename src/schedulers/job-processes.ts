@@ -3,23 +3,8 @@
 // then cr's child.
 import fs from 'node:fs';
 import {CrError, E} from '../errors/index.js';
+import {allProcs} from '../procfs/stat.js';
 import type {Scope} from '../schema/index.js';
-import {procStat, type ProcStat} from '../util/proc-stat.js';
-
-type ProcInfo = ProcStat;
-
-function readStat(pid: number): ProcInfo | undefined {
-  const st = procStat(pid);
-  return st && st.state !== 'Z' && st.state !== 'X' ? st : undefined;
-}
-
-function allProcs(): ProcInfo[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map((d) => readStat(Number(d)))
-    .filter((p): p is ProcInfo => p !== undefined);
-}
 
 /** Whether `pid` runs this same cr (same interpreter and the same cr script). */
 export function isCrProcess(pid: number, self = {exe: fs.realpathSync(process.execPath), script: fs.realpathSync(process.argv[1])}): boolean {

@@ -1,7 +1,6 @@
 // The files the targets have open or mapped, read from /proc before the checkpoint, for the manifest.
 import fs from 'node:fs';
 import type {OpenFile} from './manifest.js';
-import {procStat, type ProcStat} from '../util/proc-stat.js';
 
 function describe(pid: number, use: string, p: string): OpenFile | undefined {
   if (!p.startsWith('/') || p.startsWith('/proc/') || p.startsWith('/dev/') || p.endsWith(' (deleted)')) return undefined;
@@ -57,23 +56,4 @@ export function openFilesOf(pids: number[]): OpenFile[] {
     }
   }
   return out;
-}
-
-/** Pids a checkpoint of `target` in `scope` covers, from /proc (used for the manifest only). */
-export function pidsInScope(target: number, scope: 'proc' | 'pgrp' | 'sess' | 'tree'): number[] {
-  const procs: ProcStat[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const st = procStat(Number(d));
-    if (st) procs.push(st); // else: exited while we looked
-  }
-  if (scope === 'proc') return procs.some((p) => p.pid === target) ? [target] : [];
-  if (scope === 'pgrp') return procs.filter((p) => p.pgrp === target).map((p) => p.pid);
-  if (scope === 'sess') return procs.filter((p) => p.sid === target).map((p) => p.pid);
-  const tree = new Set<number>(procs.some((p) => p.pid === target) ? [target] : []);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of procs) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
-  }
-  return [...tree];
 }

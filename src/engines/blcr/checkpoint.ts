@@ -19,14 +19,29 @@ export class BlcrCheckpoint extends CtrlRequest {
 
   /** CR_OP_CHKPT_REQ writing to `destFd`. cr's own CR_SIGNUM handler goes in first, so a scope
    *  that includes cr leaves cr out, as BLCR's tool leaves itself out (PROHIBIT_SELF otherwise). */
-  request(opts: CheckpointOptions, destFd: number): void {
+  async request(opts: CheckpointOptions, destFd: number): Promise<void> {
     const args = toChkptArgs(opts, destFd, installSelfOmit());
     this.flags = args.flags;
     try {
-      this.ctrlFile().checkpointRequest(args);
+      await this.ctrlFile().checkpointRequest(args);
     } catch (error) {
       if (error instanceof KernelError) throw checkpointFailed('CR_OP_CHKPT_REQ', error.errno);
       throw error;
+    }
+  }
+
+  /**
+   * After a failure or an abandoned wait: wait until the kernel is done with the request (BLCR
+   * cannot cancel it), then reap it, ignoring its result. Afterwards no target is being dumped and
+   * the kernel has sent every after-checkpoint signal. No-op when no request is open.
+   */
+  async settle(onTick?: () => void): Promise<void> {
+    if (!this.isOpen) return;
+    await this.waitDone(onTick);
+    try {
+      this.reap(false);
+    } catch {
+      // the failure that brought cr here is the one reported
     }
   }
 
