@@ -24,6 +24,8 @@ Exit status: 0 on success, otherwise errno & 0xff as BLCR's tools (ESRCH 3, EBUS
     this.quiet = flags.quiet;
     const cr = await import('../src/index.js');
     const opts = cr.checkpointOptionsFromFlags(flags, raw, args.id);
+    // cr in the scope of its own checkpoint: a checkpointable parent takes cr's place (same pid).
+    cr.standAsideIfInScope(opts);
     const abort = new AbortController();
     // The first SIGINT/SIGTERM abandons the checkpoint; cr still waits for the kernel to finish with
     // the targets (BLCR cannot cancel a dump) so the job is left running, so later ones are ignored.

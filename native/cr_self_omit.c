@@ -14,7 +14,9 @@
  * scope is checkpointed without it; nothing else in cr is touched.
  *
  *   int cr_self_omit_install(void)   0, or -errno from sigaction(2)
- *   int cr_self_omit_fd(void)        the fd the last trigger named, or -1
+ *
+ * The kernel closes the fd it put into cr for the trigger (on the real module it is gone once
+ * the checkpoint is over).
  *
  * The handler uses async-signal-safe calls only (ioctl), and keeps errno.
  */
@@ -27,20 +29,16 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
-static volatile sig_atomic_t last_fd = -1;
-
 static void on_trigger(int sig, siginfo_t *si, void *uc)
 {
 	int saved = errno;
 
 	(void)sig;
 	(void)uc;
-	/* Only the kernel's trigger: a CR_SIGNUM someone sent with kill or sigqueue is ignored. */
-	if (si != NULL && si->si_code == SI_KERNEL) {
-		last_fd = si->si_pid;
-		/* -1/CR_EOMITTED is the kernel's normal answer; ESRCH: no checkpoint (any more). */
+	/* Only the kernel's trigger: a CR_SIGNUM someone sent with kill or sigqueue is ignored.
+	 * -1/CR_EOMITTED is the kernel's normal answer; ESRCH: no checkpoint (any more). */
+	if (si != NULL && si->si_code == SI_KERNEL)
 		(void)ioctl(si->si_pid, CR_OP_HAND_ABORT, (unsigned long)CR_CHECKPOINT_OMIT);
-	}
 	errno = saved;
 }
 
@@ -55,9 +53,4 @@ EXPORT int cr_self_omit_install(void)
 	if (sigaction(CR_SIGNUM, &sa, NULL) != 0)
 		return -errno;
 	return 0;
-}
-
-EXPORT int cr_self_omit_fd(void)
-{
-	return last_fd;
 }

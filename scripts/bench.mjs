@@ -10,6 +10,7 @@ import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cr = path.join(root, 'bin', 'cr.js');
+const tool = (name) => path.join(root, 'bin', `${name}.js`);
 const tk = path.join(root, 'test', 'kernel', 'build');
 const runs = Number(process.env.BENCH_RUNS ?? 30);
 
@@ -37,6 +38,10 @@ const cases = {
   'cr --help': () => [process.execPath, [cr, '--help'], process.env],
   'cr checkpoint (test kernel, 64 KiB dump)': () => [process.execPath, [cr, 'checkpoint', '-q', '--clobber', '-f', path.join(work, 'bench.ctx'), String(target.pid)], kernelEnv],
   'cr restart (test kernel, job killed at once)': () => [process.execPath, [cr, 'restart', '-q', '--kill', '--no-restore-pid', ctx], kernelEnv, 'SIGKILL'],
+  'cr_checkpoint --help': () => [process.execPath, [tool('cr_checkpoint'), '--help'], process.env],
+  'cr_checkpoint (test kernel, 64 KiB dump)': () => [process.execPath, [tool('cr_checkpoint'), '-q', '--clobber', '-f', path.join(work, 'bench2.ctx'), String(target.pid)], kernelEnv],
+  'cr_restart (test kernel, job killed at once)': () => [process.execPath, [tool('cr_restart'), '-q', '--kill', '--no-restore-pid', ctx], kernelEnv, 'SIGKILL'],
+  'cr_run true': () => [process.execPath, [tool('cr_run'), 'true'], {...process.env, LD_LIBRARY_PATH: tk}],
 };
 
 function timeOnce([cmd, args, env, expectSignal]) {

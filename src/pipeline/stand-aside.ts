@@ -52,5 +52,9 @@ export function standAsideIfInScope(opts: Pick<CheckpointOptions, 'target' | 'sc
   const helper = nativeBuildPath(PARENT_HELPER);
   if (!helper) return;
   const env = {...(process.env as Record<string, string>), [STOOD_ASIDE_ENV]: String(process.pid)};
-  execProgram(helper, [helper, process.execPath, ...process.execArgv, ...process.argv.slice(1)], env);
+  try {
+    execProgram(helper, [helper, process.execPath, ...process.execArgv, ...process.argv.slice(1)], env);
+  } catch {
+    // The helper would not run: checkpoint from here; cr still leaves itself out.
+  }
 }

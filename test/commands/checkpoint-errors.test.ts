@@ -3,6 +3,7 @@ import {expect} from 'chai';
 import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import {TAG, walkContext} from '../helpers/context.js';
 import {CR_BIN, TK_BUILD} from '../helpers/paths.js';
 import {kernelEnv, scratchDir, runCr, startCounter, TK_DIR} from '../helpers/procs.js';
 
@@ -49,15 +50,21 @@ describe('cr checkpoint (test kernel): errors and exit codes', function () {
     expect(r.stderr).to.equal('');
   });
 
-  it('EDEADLK: a scope that includes cr itself exits 35 (PROHIBIT_SELF)', async () => {
-    const r = await new Promise<{code: number | null; stderr: string}>((resolve) => {
-      const child = spawn('sh', ['-c', `exec "${process.execPath}" "${CR_BIN}" checkpoint -g $$`], {cwd: dir, detached: true, env: {...process.env, ...kernelEnv()}, stdio: ['ignore', 'ignore', 'pipe']});
+  it('a scope that includes cr itself: cr leaves itself out, the parent standing in its place is checkpointed', async () => {
+    // cr alone in a new process group, asked for that group: its own group, as `cr checkpoint -g $$`
+    // from a job script would be. The stub is preloaded so the parent can answer the test kernel.
+    const file = path.join(dir, 'group.ctx');
+    const r = await new Promise<{code: number | null; stderr: string; pid: number}>((resolve) => {
+      const env = {...process.env, ...kernelEnv(), LD_PRELOAD: `${kernelEnv().LD_PRELOAD} ${path.join(TK_BUILD, 'libcr_run.so.0')}`};
+      const child = spawn('sh', ['-c', `exec "${process.execPath}" "${CR_BIN}" checkpoint -f "${file}" -g $$`], {cwd: dir, detached: true, env, stdio: ['ignore', 'ignore', 'pipe']});
       let stderr = '';
       child.stderr.on('data', (d) => (stderr += d));
-      child.on('close', (code) => resolve({code, stderr}));
+      child.on('close', (code) => resolve({code, stderr, pid: child.pid!}));
     });
-    expect(r.code).to.equal(35);
-    expect(r.stderr).to.contain('Checkpoint failed: Resource deadlock avoided');
+    expect(r.code, r.stderr).to.equal(0);
+    const sections = walkContext(file).sections;
+    expect(sections.map((s) => s.tgid)).to.deep.equal([r.pid]);
+    expect(path.basename(sections[0].records.get(TAG.EXE)![0].toString())).to.equal('cr-chkpt-parent');
   });
 
   it('EBUSY: a second checkpoint of a target already being checkpointed exits 16', async () => {

@@ -7,14 +7,14 @@ import {koffi} from '../koffi.js';
 
 export const SELF_OMIT_LIBRARY = 'libcr-self-omit.so';
 
-let state: {install: () => number; fd: () => number} | null | undefined;
+let state: {install: () => number} | null | undefined;
 
 function load() {
   if (state === undefined) {
     const file = nativeBuildPath(SELF_OMIT_LIBRARY);
     if (!file) return (state = null);
     const lib = koffi().load(file);
-    state = {install: lib.func('int cr_self_omit_install(void)') as () => number, fd: lib.func('int cr_self_omit_fd(void)') as () => number};
+    state = {install: lib.func('int cr_self_omit_install(void)') as () => number};
   }
   return state;
 }
@@ -27,9 +27,4 @@ export function installSelfOmit(): boolean {
   const r = lib.install();
   if (r < 0) throw new KernelError('sigaction(CR_SIGNUM)', -r);
   return true;
-}
-
-/** The ctrl fd number the kernel's last trigger of cr named, or -1 (cr was never triggered). */
-export function selfOmitTriggerFd(): number {
-  return load()?.fd() ?? -1;
 }

@@ -12,12 +12,13 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const parsed = parseCrCheckpoint(argv);
   if (parsed.kind !== 'run') return endParse(parsed, {usage: CR_CHECKPOINT_USAGE, version: `cr_checkpoint version ${crVersion()}\n`});
   const {opts, quiet, verbose} = parsed;
-  const [{standAsideIfInScope}, {runCheckpoint}] = await Promise.all([import('../../pipeline/stand-aside.js'), import('../../pipeline/checkpoint.js')]);
+  // In cr's place when cr is in the scope (same pid), before the pipeline is even loaded.
+  (await import('../../pipeline/stand-aside.js')).standAsideIfInScope(opts);
+  const {runCheckpoint} = await import('../../pipeline/checkpoint.js');
   const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => abort.abort(sig);
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   try {
-    standAsideIfInScope(opts);
     const result = await runCheckpoint(opts, {json: false, quiet: quiet || verbose === 0, verbose}, abort.signal);
     if (opts.kmsg === 'warning') note(quiet, result.log.map((l) => `- ${l}\n`).join(''));
     return 0;
