@@ -1,9 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {CrCommand} from '../src/cli/base-command.js';
-import {splitRunArgv} from '../src/cli/run-argv.js';
-
-/** cr run's own options, which come before PROG (or `--`); everything from PROG on is PROG's. */
-const OWN = new Set(['--omit', '--run', '--help', '-h']);
+import {RUN_OWN_OPTIONS, splitRunArgv} from '../src/cli/run-argv.js';
 
 export default class Run extends CrCommand {
   static override summary = 'Run a program so it can be checkpointed (cr_run compatible).';
@@ -20,8 +17,9 @@ libcr_run/libcr_omit entries, and execs PROG: the pid is kept, so a batch script
   };
 
   async run() {
-    const {options, program} = splitRunArgv(this.argv, OWN);
-    // oclif sees cr run's options and the program's name only, never the program's arguments.
+    const {options, program} = splitRunArgv(this.argv, RUN_OWN_OPTIONS);
+    // cr run's options stop at PROG (src/cli/run.ts puts a `--` there): oclif sees cr run's
+    // options and PROG's name only, never PROG's own arguments.
     this.argv = [...options, ...(program.length > 0 ? ['--', program[0]] : [])];
     const {args} = await this.parse(Run);
     const omit = options.filter((o) => o === '--omit' || o === '--run').at(-1) === '--omit';

@@ -15,3 +15,6 @@ export function splitRunArgv(argv: readonly string[], known: ReadonlySet<string>
   }
   return {options, program: argv.slice(i)};
 }
+
+/** `cr run`'s own options (before PROG). */
+export const RUN_OWN_OPTIONS: ReadonlySet<string> = new Set(['--omit', '--run', '--help', '-h']);
