@@ -946,32 +946,39 @@ static void step_wait(const struct step *s)
 		js_kint("signal", WTERMSIG(st));
 }
 
-/* signals NAME: the report lines of NAME (and its children) since the last look. */
+/* signals NAME: the report lines of NAME (and its children) since the last look, sorted
+ * (the order between processes means nothing). */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static void step_signals(const struct step *s)
 {
 	struct obj *o = soft_proc(arg(s, 1));
-	size_t len;
-	char *buf = read_whole(o->path, &len), *p;
-	int first = 1;
+	size_t len, n = 0, i;
+	char *buf, *p, *lines[256];
 
 	if (o == NULL)
 		return;
-
-	js_key("signals");
-	js_raw("[");
+	buf = read_whole(o->path, &len);
 	for (p = buf != NULL && len > o->seen ? buf + o->seen : NULL; p != NULL && *p != '\0';) {
 		char *nl = strchr(p, '\n');
 
 		if (nl == NULL)
 			break;
 		*nl = '\0';
-		if (strstr(p, "sig ") != NULL) {
-			if (!first)
-				js_raw(",");
-			first = 0;
-			js_str(p);
-		}
+		if (strstr(p, "sig ") != NULL && n < 256)
+			lines[n++] = p;
 		p = nl + 1;
+	}
+	qsort(lines, n, sizeof(lines[0]), cmp_str);
+	js_key("signals");
+	js_raw("[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			js_raw(",");
+		js_str(lines[i]);
 	}
 	js_raw("]");
 	if (buf != NULL)

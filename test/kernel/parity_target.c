@@ -39,6 +39,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CR_SIGNUM 64
@@ -240,6 +241,14 @@ int main(int argc, char **argv)
 			die("fork");
 		if (z == 0)
 			_exit(0);
+		{
+			siginfo_t si;
+
+			/* A zombie before "ready": exited, not reaped. */
+			memset(&si, 0, sizeof(si));
+			if (waitid(P_PID, z, &si, WEXITED | WNOWAIT) != 0)
+				die("waitid");
+		}
 		say("zombie", z);
 	}
 	if (tracer) {
