@@ -346,6 +346,8 @@ static int tk_chkpt_run(struct tk_req *req, struct tk_chkpt *ck, int *fail_knob)
 {
 	int err = tk_collect(req, ck);
 
+	/* Every handler has answered: BLCR clears the expiration then (cr_dump_self). */
+	req->deadline_ns = 0;
 	if (err == 0 && tk_count_left(ck) == 0)
 		err = ESRCH;  /* all omitted or gone: nothing checkpointed, BLCR says nothing */
 	if (err == 0) {

@@ -595,10 +595,11 @@ int tk_dump(struct tk_req *req, const struct tk_dump_opts *o, struct tk_dump_pro
 	if (buf == NULL)
 		return ENOMEM;
 	tk_writer_init(&w, req, &pace, buf, o->dest_fd);
-	w.fail_write = o->fail_write;
 
 	if (!o->dest_is_dir && n > 0)
 		err = tk_dump_header(&w, req, o);
+	/* write:N fails the first chunk of the sections (after the header). */
+	w.fail_write = o->fail_write;
 	if (err != 0) {
 		free(buf);
 		return err;
