@@ -4,7 +4,10 @@
 # EXIT trap running `cleanup` (background processes, dm devices, loop devices made through here).
 #
 # The guest sets: CR_ROOT (repo root, read-only), CR_JOB=/job (writable, shared with the host),
-# CR_SCRATCH=/crvm/scratch (guest tmpfs, the working dir), CR_SCENARIO, CR_TIMEOUT, DM_DISABLE_UDEV=1.
+# CR_SCRATCH=/crvm/scratch (guest tmpfs, the working dir), CR_SCENARIO, CR_TIMEOUT, DM_DISABLE_UDEV=1,
+# CR_BIN_DIR (wrappers for the package's commands, first in PATH), CRVM_KERNEL (debian or blcr);
+# with the blcr kernel also CR_BLCR_PREFIX (BLCR's install dir), LD_LIBRARY_PATH and TMPDIR.
+# The BLCR helpers at the end (run_me ...) need the blcr kernel; the rest works with both.
 # Everything made here is recorded in state files under $CR_SCRATCH/.lib, so helpers also work
 # when called inside $(...).
 
@@ -193,6 +196,68 @@ cleanup() {
 	: > "$_LIB_STATE/dm"
 	: > "$_LIB_STATE/loops"
 	set -e
+}
+
+# --- BLCR kernel only ---------------------------------------------------------------------------
+
+# blcr_tests: the names of BLCR's whole test suite, in RUN_ME's order, one per line.
+blcr_tests() {
+	sed -n 's/^  list="\(.*\)"$/\1/p' "$CR_BLCR_PREFIX/libexec/blcr-testsuite/RUN_ME" | tr ' ' '\n' | grep .
+}
+
+# run_me [--test-timeout S] [--limit S] LABEL TOOLS_DIR [TEST...]: BLCR's RUN_ME (the installed test
+# suite; all tests when none are named) with the suite's cr_checkpoint, cr_restart and cr_run set
+# to TOOLS_DIR's ($CR_BLCR_PREFIX/bin for BLCR's own, $CR_BIN_DIR for the package's), each test
+# under `timeout` (--test-timeout, default 120 s) and the whole run under --limit (default none).
+# Writes $CR_JOB/run_me/LABEL/: RUN_ME (the edited copy), out (its output, also printed), one
+# TEST.log per test, times ("TEST STATUS START END", guest uptime). Returns RUN_ME's status.
+# Read the verdicts with run_me_result.
+run_me() {
+	local test_timeout=120 limit=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--test-timeout) test_timeout=$2; shift 2 ;;
+		--limit) limit=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	local label=$1 tools=$2
+	shift 2
+	local suite=$CR_BLCR_PREFIX/libexec/blcr-testsuite out=$CR_JOB/run_me/$label t
+	mkdir -p "$out"
+	for t in cr_checkpoint cr_restart cr_run; do
+		[ -x "$tools/$t" ] || fail "run_me $label: no $t in $tools"
+	done
+	# RUN_ME finds its tests from its own path (we run a copy) and takes the tools from install-time
+	# constants; each test's output goes to its log.
+	sed -e "s|^cr_testsdir=\`dirname \$0\`\$|cr_testsdir=$suite|" \
+		-e "s|^\(cr_checkpoint\|cr_restart\|cr_run\)=\"[^\"]*\"; export|\1=\"$tools/\1\"; export|" \
+		-e "s|^  \$cr_testsdir/\$tst\$|  _t0=\$(cut -d' ' -f1 /proc/uptime); timeout -k 5 $test_timeout \$cr_testsdir/\$tst > $out/\$tst.log 2>\&1; _rc=\$?; echo \"\$tst \$_rc \$_t0 \$(cut -d' ' -f1 /proc/uptime)\" >> $out/times; (exit \$_rc)|" \
+		"$suite/RUN_ME" > "$out/RUN_ME"
+	[ "$(grep -c "^cr_testsdir=$suite\$" "$out/RUN_ME")" = 1 ] &&
+		[ "$(grep -c "^cr_\(checkpoint\|restart\|run\)=\"$tools/" "$out/RUN_ME")" = 3 ] &&
+		[ "$(grep -c "timeout -k 5 $test_timeout " "$out/RUN_ME")" = 1 ] ||
+		fail "run_me: $suite/RUN_ME is not laid out as expected (the edits did not apply; see $out/RUN_ME)"
+	: > "$out/times"
+	local timer=()
+	[ "$limit" != 0 ] && timer=(timeout -k 5 "$limit")
+	note "RUN_ME ($label: tools from $tools, ${test_timeout} s per test${timer:+, $limit s in all}) ${*:-(all tests)}"
+	local rc=0
+	"${timer[@]}" sh "$out/RUN_ME" "$@" < /dev/null 2>&1 | tee "$out/out" || rc=$?
+	return "$rc"
+}
+
+# run_me_result LABEL TEST: PASS, FAIL or SKIP from that run_me's output, or NONE (not reached).
+run_me_result() {
+	local f=$CR_JOB/run_me/$1/out r=
+	[ -f "$f" ] && r=$(sed -n "s/^\(PASS\|FAIL\|SKIP\): $2\$/\1/p" "$f" | tail -n 1)
+	echo "${r:-NONE}"
+}
+
+# run_me_log LABEL TEST [N]: the last N (default 15) lines of that test's output, indented.
+run_me_log() {
+	local f=$CR_JOB/run_me/$1/$2.log
+	if [ -s "$f" ]; then tail -n "${3:-15}" "$f" | sed 's/^/        | /'; else echo "        | (no output)"; fi
 }
 
 _lib_on_err() {
