@@ -26,11 +26,11 @@ done
 dmesg | grep -q 'Supports kernel interface version 0.10' || fail "dmesg has no 'Supports kernel interface version 0.10': $(dmesg | grep -i blcr)"
 [ -x "$BLCR_BIN/cr_checkpoint" ] || fail "no BLCR tools in $BLCR_BIN"
 [ "$LD_LIBRARY_PATH" = "$CR_BLCR_PREFIX/lib" ] || fail "LD_LIBRARY_PATH is '$LD_LIBRARY_PATH'"
-touch "$TMPDIR/w" && rm "$TMPDIR/w" || fail "TMPDIR=$TMPDIR not writable"
+touch /tmp/w && rm /tmp/w || fail "/tmp is not writable (BLCR's restart needs it)"
+[ -f "$CR_ROOT/package.json" ] || fail "the repository is not visible at $CR_ROOT"
 
 step "cr info"
-cr info | tee info.txt
-cr info --json > info.json
+cr info --json | tee info.json
 iface=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["interface"])' info.json)
 assert_eq 0.10 "$iface" "cr info --json interface"
 
