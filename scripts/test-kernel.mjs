@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {ensureBootArtifacts, ensurePackages, ensureProjectBuilt} from './kernel-lane/artifacts.mjs';
-import {ensureBlcrArtifacts, ensureBlcrPackages} from './kernel-lane/blcr-artifacts.mjs';
+import {blcrLabDir, ensureBlcrArtifacts, ensureBlcrPackages, recipeInputs} from './kernel-lane/blcr-artifacts.mjs';
 import {touchArtifacts} from './kernel-lane/host.mjs';
 import {READY_MARKER, readHeader, runVm} from './kernel-lane/vm.mjs';
 
@@ -32,6 +32,7 @@ const KERNELS = {
   debian: {
     label: 'kernel lane',
     scenarioDir: 'test/vm/scenarios',
+    preflight: () => {},
     ensurePackages,
     artifacts: async () => ensureBootArtifacts(root),
     guestEnv: () => [],
@@ -41,6 +42,8 @@ const KERNELS = {
   blcr: {
     label: 'blcr lane',
     scenarioDir: 'test/vm/blcr',
+    // The BLCR lab's sources and patches are there (checked before anything is installed or built).
+    preflight: () => recipeInputs(blcrLabDir(root)),
     ensurePackages: ensureBlcrPackages,
     artifacts: () => ensureBlcrArtifacts(root),
     guestEnv: (a) => [`CR_BLCR_PREFIX='${a.prefix}'`],
@@ -197,10 +200,13 @@ function scenarioSpecs(kernel, filters) {
     .sort();
   const chosen = filters.length ? names.filter((n) => filters.some((f) => n.includes(f))) : names;
   if (chosen.length === 0) usage(`no scenario in ${rel} matches ${filters.join(' ')}`);
-  return chosen.map((name) => {
-    const file = path.join(dir, `${name}.sh`);
-    return {name, file, timeoutS: headerNumber(file, 'timeout', DEFAULT_TIMEOUT_S), memMiB: headerNumber(file, 'mem', DEFAULT_MEM_MIB)};
-  });
+  // Longest time limit first (then by name): the long scenarios start at once and overlap.
+  return chosen
+    .map((name) => {
+      const file = path.join(dir, `${name}.sh`);
+      return {name, file, timeoutS: headerNumber(file, 'timeout', DEFAULT_TIMEOUT_S), memMiB: headerNumber(file, 'mem', DEFAULT_MEM_MIB)};
+    })
+    .sort((a, b) => b.timeoutS - a.timeoutS || a.name.localeCompare(b.name));
 }
 
 /** The runner checked against scenarios whose outcome is known. */
@@ -293,6 +299,11 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) usage('needs root (apt-get, the artifact cache, loop and dm devices in the guest)');
   const specs = o.selfTest ? [] : scenarioSpecs(o.kernel, o.filters);
+  try {
+    KERNELS[o.kernel].preflight();
+  } catch (e) {
+    usage(e.message);
+  }
   KERNELS[o.kernel].ensurePackages();
   ensureProjectBuilt(root);
   const runBase = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-kernel-lane-'));
@@ -305,6 +316,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stderr.write(`test:kernel: ${e.stack ?? e}\n`);
+  process.stderr.write(`test:kernel: ${e.brief ? e.message : (e.stack ?? e)}\n`);
   process.exit(1);
 });

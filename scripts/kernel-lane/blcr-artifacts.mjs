@@ -50,7 +50,7 @@ export function blcrLabDir(root) {
 }
 
 /** The recipe's input files, checked to exist (a clear error naming the path otherwise). */
-function recipeInputs(lab) {
+export function recipeInputs(lab) {
   const need = (rel) => {
     const f = path.join(lab, rel);
     if (!fs.existsSync(f)) throw new Error(`BLCR lab: ${f} is missing (the lab is ${lab}; set CR_BLCR_LAB to another)`);
@@ -91,6 +91,8 @@ function buildEnv() {
 class StepError extends Error {
   constructor(step, logFile, detail) {
     super(`${step} failed (${detail}); log: ${logFile}`);
+    this.name = 'BlcrBuildError';
+    this.brief = true; // the message says it all: no stack trace
     this.step = step;
     this.logFile = logFile;
   }

@@ -235,7 +235,7 @@ run_me() {
 	# RUN_ME finds its tests from its own path (we run a copy) and takes the tools from install-time
 	# constants; each test's output goes to its log.
 	sed -e "s|^cr_testsdir=\`dirname \$0\`\$|cr_testsdir=$suite|" \
-		-e "s|^\(cr_checkpoint\|cr_restart\|cr_run\)=\"[^\"]*\"; export|\1=\"$tools/\1\"; export|" \
+		-e "s#^\(cr_checkpoint\|cr_restart\|cr_run\)=\"[^\"]*\"; export#\1=\"$tools/\1\"; export#" \
 		-e "s|^  \$cr_testsdir/\$tst\$|  _t0=\$(cut -d' ' -f1 /proc/uptime); timeout -k 5 $test_timeout \$cr_testsdir/\$tst > $out/\$tst.log 2>\&1; _rc=\$?; echo \"\$tst \$_rc \$_t0 \$(cut -d' ' -f1 /proc/uptime)\" >> $out/times; (exit \$_rc)|" \
 		"$suite/RUN_ME" > "$out/RUN_ME"
 	[ "$(grep -c "^cr_testsdir=$suite\$" "$out/RUN_ME")" = 1 ] &&
