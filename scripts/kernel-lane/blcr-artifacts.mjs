@@ -122,7 +122,8 @@ class Build {
       for (const [cmd, args, opts = {}] of commands) {
         fs.writeSync(fd, `$ ${[cmd, ...args].join(' ')}${opts.cwd ? `   (in ${opts.cwd})` : ''}\n`);
         const code = await new Promise((resolve) => {
-          const child = spawn(cmd, args, {cwd: opts.cwd, env: this.env, stdio: ['ignore', fd, fd]});
+          // Its own process group, so that an interrupted build can kill make and all its compilers.
+          const child = spawn(cmd, args, {cwd: opts.cwd, env: this.env, stdio: ['ignore', fd, fd], detached: true});
           this.children.add(child);
           child.on('error', (e) => {
             fs.writeSync(fd, `${cmd}: ${e.message}\n`);
@@ -143,7 +144,13 @@ class Build {
   }
 
   kill() {
-    for (const c of this.children) c.kill('SIGKILL');
+    for (const c of this.children) {
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 }
 
@@ -155,13 +162,14 @@ function topDir(dir) {
 }
 
 /** Every CONFIG_X=v line of the fragment must be in the resulting .config, else the fragment is not what we booted. */
-function checkConfig(fragment, config) {
+function checkConfig(fragment, config, logFile) {
+  if (!fs.existsSync(config)) throw new StepError('kernel-config', logFile, `no ${config} written`);
   const have = new Set(fs.readFileSync(config, 'utf8').split('\n'));
   const lost = fs
     .readFileSync(fragment, 'utf8')
     .split('\n')
     .filter((l) => /^CONFIG_\w+=/.test(l) && !have.has(l));
-  if (lost.length) throw new Error(`kernel config: ${lost.join(', ')} from ${fragment} did not stick (missing dependency?)`);
+  if (lost.length) throw new StepError('kernel-config', logFile, `${lost.join(', ')} from ${fragment} did not stick (a missing dependency?)`);
 }
 
 async function buildEntry(inputs, b, final) {
@@ -179,7 +187,7 @@ async function buildEntry(inputs, b, final) {
   const k = topDir(path.join(src, 'kernel'));
   await b.step('kernel-patch', inputs.kernelPatches.map((p) => ['patch', ['-p1', '-s', '-d', k, '-i', p]]));
   await b.step('kernel-config', [['make', ['-C', k, 'ARCH=x86_64', `KCONFIG_ALLCONFIG=${inputs.kernelConfig}`, 'allnoconfig']]]);
-  checkConfig(inputs.kernelConfig, path.join(k, '.config'));
+  checkConfig(inputs.kernelConfig, path.join(k, '.config'), path.join(b.logs, 'kernel-config.log'));
   await b.step('kernel-build', [['make', ['-C', k, `-j${jobs}`, 'ARCH=x86_64', 'bzImage', 'modules']]]);
   const release = fs.readFileSync(path.join(k, 'include/config/kernel.release'), 'utf8').trim();
 
