@@ -107,3 +107,8 @@ fs.rmSync(work, {recursive: true, force: true});
 
 // cr dmlog serve: throughput and latency through the netlink connector (scripts/bench-dmlog.mjs).
 if (process.env.BENCH_DMLOG !== '0') await (await import('./bench-dmlog.mjs')).benchDmlog();
+
+// The real BLCR module (Linux 3.10 under qemu, the BLCR lane's guest): a 1 GiB target checkpointed
+// and restarted by BLCR's tools and by cr, interleaved in one guest (test/vm/blcr-bench). Needs
+// root and the BLCR lab beside the project; BENCH_BLCR=0 skips it.
+if (process.env.BENCH_BLCR !== '0') await (await import('./bench-blcr.mjs')).benchBlcr(root);

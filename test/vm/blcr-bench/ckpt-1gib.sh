@@ -9,6 +9,7 @@
 # Writes $CR_JOB/bench.json; prints the medians and the ratios.
 # timeout: 3000
 # mem: 6144
+# cpus: 2
 . "$CR_ROOT/test/vm/lib.sh"
 
 MIB=${CR_BENCH_MIB:-1024}
