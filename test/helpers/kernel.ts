@@ -44,6 +44,10 @@ if (!(factor >= 1)) throw new Error(`CR_TEST_TIME_FACTOR must be a number >= 1, 
 /** A timeout (ms) scaled for the kernel the tests run on. */
 export const scaled = (ms: number) => Math.round(ms * factor);
 
+/** How often waits look again (ms): in the one-CPU TCG guest a tight loop of /proc scans would
+ *  take the CPU from the very cr process it waits for. */
+export const POLL_MS = ON_BLCR ? 100 : 10;
+
 type Body = (this: Mocha.Context) => Promise<void> | void;
 
 /**

@@ -4,7 +4,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {LIBCR_DIR, libcr, ON_BLCR, scaled} from './kernel.js';
+import {LIBCR_DIR, libcr, ON_BLCR, POLL_MS, scaled} from './kernel.js';
 import {CR_BIN, TESTKERNEL_SO, TK_BUILD} from './paths.js';
 
 export interface CrRun {
@@ -95,7 +95,7 @@ export async function startCounter(args: string[] = [], opts: {lib?: 'run' | 'om
   const deadline = Date.now() + scaled(10_000);
   while (!fs.existsSync(ready)) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`counter ${args.join(' ')} did not become ready`);
-    await sleep(10);
+    await sleep(POLL_MS);
   }
   return {child, pid: child.pid!, out};
 }
@@ -154,7 +154,7 @@ export async function waitFor(pred: () => boolean, ms = 5000, what = 'condition'
   const deadline = Date.now() + scaled(ms);
   while (!pred()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
+    await sleep(POLL_MS);
   }
 }
 
