@@ -5,7 +5,9 @@
  *   cr-rstrt-child CTRL_FD THREADS CLONE_FLAGS
  *
  * `cr restart` runs it once per CR_OP_RSTRT_PROCS table entry, with the
- * ctrl fd inherited as CTRL_FD and the table's threads and clone_flags. It
+ * ctrl fd inherited as CTRL_FD (the context file inherited beside it: the
+ * kernel takes both out of the fd table, and logs "File descriptor closed
+ * unexpectedly!" when one is missing) and the table's threads and clone_flags. It
  * installs a harmless CR_SIGNUM handler (closing the race with a checkpoint
  * that would otherwise find SIG_DFL), clones THREADS-1 tasks with exactly
  * CLONE_FLAGS, and every task calls ioctl(CTRL_FD, CR_OP_RSTRT_CHILD): the

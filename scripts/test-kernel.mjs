@@ -8,6 +8,8 @@
 //   node scripts/test-kernel.mjs [options] [filter...]
 //     filter          run only scenarios whose name contains one of these strings
 //     --kernel K      debian (default) or blcr
+//     --scenarios DIR scenarios from DIR instead of the kernel's own directory (npm run bench:
+//                     test/vm/blcr-bench)
 //     --jobs N        VMs at a time (default 2)
 //     --boot-limit S  seconds from qemu start to the guest's ready marker (default 120)
 //     --keep          keep every job dir (failed ones are always kept)
@@ -74,6 +76,9 @@ function parseArgs(argv) {
     if (a === '--kernel') {
       o.kernel = argv[++i];
       if (!Object.hasOwn(KERNELS, o.kernel ?? '')) usage(`--kernel must be one of ${Object.keys(KERNELS).join(', ')}, got ${o.kernel ?? 'nothing'}`);
+    } else if (a === '--scenarios') {
+      o.scenarioDir = argv[++i];
+      if (!o.scenarioDir || !fs.existsSync(path.resolve(root, o.scenarioDir))) usage(`--scenarios needs an existing directory, got ${o.scenarioDir ?? 'nothing'}`);
     } else if (a === '--jobs') o.jobs = Math.floor(num());
     else if (a === '--boot-limit') o.bootLimitS = num();
     else if (a === '--keep') o.keep = true;
@@ -194,8 +199,8 @@ async function runAll(specs, o) {
   return results;
 }
 
-function scenarioSpecs(kernel, filters) {
-  const rel = KERNELS[kernel].scenarioDir;
+function scenarioSpecs(kernel, filters, scenarioDir) {
+  const rel = scenarioDir ?? KERNELS[kernel].scenarioDir;
   const dir = path.join(root, rel);
   const names = fs
     .readdirSync(dir)
@@ -208,7 +213,13 @@ function scenarioSpecs(kernel, filters) {
   return chosen
     .map((name) => {
       const file = path.join(dir, `${name}.sh`);
-      return {name, file, timeoutS: headerNumber(file, 'timeout', DEFAULT_TIMEOUT_S), memMiB: headerNumber(file, 'mem', DEFAULT_MEM_MIB)};
+      return {
+        name,
+        file,
+        timeoutS: headerNumber(file, 'timeout', DEFAULT_TIMEOUT_S),
+        memMiB: headerNumber(file, 'mem', DEFAULT_MEM_MIB),
+        cpus: headerNumber(file, 'cpus', 1),
+      };
     })
     .sort((a, b) => b.timeoutS - a.timeoutS || a.name.localeCompare(b.name));
 }
@@ -303,7 +314,7 @@ async function selfTest(o) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) usage('needs root (apt-get, the artifact cache, loop and dm devices in the guest)');
-  const specs = o.selfTest ? [] : scenarioSpecs(o.kernel, o.filters);
+  const specs = o.selfTest ? [] : scenarioSpecs(o.kernel, o.filters, o.scenarioDir);
   try {
     KERNELS[o.kernel].preflight();
   } catch (e) {

@@ -14,7 +14,7 @@ const HOST_GRACE_S = 20;
 export function readHeader(file) {
   const header = {};
   for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(0, 30)) {
-    const m = /^#\s*(timeout|mem)\s*:\s*(\S+)/.exec(line);
+    const m = /^#\s*(timeout|mem|cpus)\s*:\s*(\S+)/.exec(line);
     if (m) header[m[1]] = m[2];
   }
   return header;
@@ -42,11 +42,11 @@ function dmesgHits(text, patterns) {
  * opts: {name, file, jobDir, root, artifacts ({kernel, initrd}), kernel ('debian'|'blcr'),
  *        bins (CRVM_BINS entries), guestEnv (extra /job/env lines), seedEntropy (bool),
  *        dmesgFailures (regexps no line of the VM's kernel log may match), timeoutS, bootLimitS,
- *        memMiB, guestTimeout (bool)}
+ *        memMiB, cpus, guestTimeout (bool)}
  * Returns {name, ok, reason, rc, bootS, runS, output, dmesg, dmesgHits, console, jobDir}.
  */
 export function runVm(opts) {
-  const {name, file, jobDir, root, artifacts, timeoutS, bootLimitS, memMiB = 1536, dmesgFailures = []} = opts;
+  const {name, file, jobDir, root, artifacts, timeoutS, bootLimitS, memMiB = 1536, cpus = 1, dmesgFailures = []} = opts;
   fs.mkdirSync(path.join(jobDir, 'bg'), {recursive: true});
   fs.copyFileSync(file, path.join(jobDir, 'scenario.sh'));
   const env = [
@@ -62,7 +62,7 @@ export function runVm(opts) {
   if (opts.seedEntropy) fs.writeFileSync(path.join(jobDir, '.seed'), crypto.randomBytes(512), {mode: 0o600});
 
   const args = [
-    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '1', '-m', String(memMiB),
+    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', String(cpus), '-m', String(memMiB),
     '-M', 'pc', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-serial', 'stdio', '-monitor', 'none',
     '-kernel', artifacts.kernel, '-initrd', artifacts.initrd,

@@ -17,10 +17,9 @@ import {
   type OpenFile,
   openFilesOf,
   PendingFile,
-  pidsInScope,
   removeIncomplete,
   removeStaleTemps,
-  sha256File,
+  GrowingFileSha256,
   writeManifest,
 } from '../store/index.js';
 import {formatBytes, formatRate} from './format.js';
@@ -28,7 +27,8 @@ import {type OutputMode, rendererOptions} from './renderer.js';
 import {crashPoint} from '../util/crash-point.js';
 import {crVersion} from './version.js';
 import {type QuiescedDevice, QuiesceError, type QuiesceReport, prepareQuiesce, quiesce} from '../storage/quiesce.js';
-import {heldSignal, releaseTargets} from './held-targets.js';
+import {heldSignal, mustHold, releaseTargets, stoppedNow} from './held-targets.js';
+import {pidsInScope} from '../procfs/stat.js';
 import type {SuspendGuard} from '../exec/guard.js';
 
 /** What a successful checkpoint reports (the --json document). */
@@ -53,6 +53,9 @@ export interface CheckpointResult {
   log: string[];
   /** --quiesce: the devices suspended and resumed, the command's status, the suspended window. */
   quiesce: QuiesceReport | null;
+  /** A harmful after-signal (or --quiesce): how long cr held the stopped targets between the end of
+   *  the dump and their release (ms); null when the kernel was asked for the signal itself. */
+  heldMs: number | null;
 }
 
 /** How often a long dump reports progress as a line of its own. */
@@ -68,25 +71,37 @@ interface Ctx {
   sequence?: number;
   openFiles: OpenFile[];
   digest?: FileDigest;
+  /** Directory mode: the image is hashed while the kernel writes it. */
+  hasher?: GrowingFileSha256;
   manifest?: string;
   removed: string[];
   lock?: JobLock;
   cleaned: string[];
-  /** --quiesce: the devices (looked up in preflight), the targets held stopped, the report. */
+  /** --quiesce: the devices (looked up in preflight), the targets (for the guard), the report. */
   quiesceDevices?: QuiescedDevice[];
   targets: number[];
+  /** The targets cr holds stopped (known once the dump is over), those stopped before the request
+   *  (never continued), whether the kernel has the request, and when the dump ended. */
   held: number[];
+  stoppedBefore: number[];
+  requested: boolean;
+  dumpedAt?: number;
+  heldMs?: number;
   guard?: SuspendGuard;
   quiesce?: QuiesceReport;
 }
 
 /** Run one checkpoint. `signal` aborts it (the request is cancelled, nothing is published). */
 export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, signal?: AbortSignal): Promise<CheckpointResult> {
-  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), startedAt: new Date().toISOString(), bytes: 0, openFiles: [], removed: [], cleaned: [], targets: [], held: []};
+  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), startedAt: new Date().toISOString(), bytes: 0, openFiles: [], removed: [], cleaned: [], targets: [], held: [], stoppedBefore: [], requested: false};
   const deadline = opts.timeSec > 0 ? ctx.started + opts.timeSec * 1000 : undefined;
   const d = opts.destination;
   const store = d.kind === 'store' ? d : undefined;
   const q = opts.quiesce;
+  // Every after-signal but none and SIGCONT waits for a durable checkpoint: the kernel is asked for
+  // SIGSTOP and cr sends the requested signal after the publish (held-targets.ts says why).
+  const hold = q !== undefined || mustHold(opts.signal);
+  const kernelOpts = hold ? {...opts, signal: heldSignal(opts.signal)} : opts;
   const qplan = q && {devices: q.devices, command: q.command, timeoutMs: q.timeoutSec * 1000, env: {CR_CHECKPOINT_TARGET: String(opts.target), CR_CHECKPOINT_SCOPE: opts.scope}};
   let qstep: ((t: string) => void) | undefined;
   // The device-mapper, control-socket and watchdog code loads only when a checkpoint quiesces.
@@ -109,7 +124,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
       },
       {
         title: `Request: checkpoint ${opts.scope} ${opts.target}`,
-        task: (c, task) => {
+        task: async (c, task) => {
           if (store) {
             c.lock = lockJob(store.dir, store.job);
             c.cleaned = removeIncomplete(store.dir, store.job);
@@ -120,13 +135,15 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             task.title = `Request: checkpoint ${opts.scope} ${opts.target} into ${next.file}`;
           } else c.destination = d as Destination;
           c.pending = PendingFile.open(c.destination);
+          if (store) c.hasher = new GrowingFileSha256(c.pending.fd);
           if (q) {
             // From here until the targets are released, a watchdog undoes what a dead cr would leave.
             c.guard = qops!.guard = qmod!.startGuard();
             c.guard.holding(c.targets);
           }
-          // With --quiesce the kernel leaves the targets stopped; cr sends the requested signal after the resume.
-          c.engine.request(q ? {...opts, signal: heldSignal(opts.signal)} : opts, c.pending.fd);
+          if (hold) c.stoppedBefore = stoppedNow(pidsInScope(opts.target, opts.scope));
+          await c.engine.request(kernelOpts, c.pending.fd);
+          c.requested = true;
           if (q) c.held = c.targets;
         },
       },
@@ -136,6 +153,8 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
           const t0 = performance.now();
           let lastLine = t0;
           const tick = () => {
+            // Hash behind the kernel's writes; errors surface again in the Checksum step.
+            c.hasher?.catchUp().catch(() => {});
             const bytes = c.pending!.bytesWritten();
             const now = performance.now();
             const text = `${formatBytes(bytes)} written (${formatRate(bytes, now - t0)})`;
@@ -151,13 +170,19 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         },
       },
       {title: 'Log: collect the kernel log', task: (c) => void c.engine.readLog()},
-      {title: 'Reap', task: (c) => c.engine.reap(opts.kmsg !== 'none')},
+      {
+        title: 'Reap',
+        task: (c) => {
+          c.engine.reap(opts.kmsg !== 'none');
+          if (hold) holdTargets(c, opts);
+        },
+      },
       {
         title: 'Checksum',
         enabled: () => store !== undefined,
         task: async (c, task) => {
           crashPoint('checksum');
-          c.digest = await sha256File(c.pending!.fd, (n) => (task.title = `Checksum: ${formatBytes(n)}`));
+          c.digest = await c.hasher!.finish((n) => (task.title = `Checksum: ${formatBytes(n)}`));
           task.title = `Checksum: sha256 ${c.digest.sha256.slice(0, 16)}…`;
         },
       },
@@ -200,7 +225,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             sequence: c.sequence!,
             target: opts.target,
             scope: opts.scope,
-            flags: `0x${chkptFlags(opts).toString(16)}`,
+            flags: `0x${(c.engine.flags ?? chkptFlags(opts)).toString(16)}`,
             signal: opts.signal,
             startedAt: c.startedAt,
             endedAt: new Date().toISOString(),
@@ -220,11 +245,12 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         },
       },
       {
-        title: 'Release the targets',
-        enabled: () => q !== undefined,
+        title: `Release the targets${opts.signal ? ` with signal ${opts.signal}` : ''}`,
+        enabled: () => hold,
         task: (c) => {
           releaseTargets(c.held, opts.signal);
-          c.guard!.finish(true);
+          c.heldMs = Math.round(performance.now() - c.dumpedAt!);
+          c.guard?.finish(true);
         },
       },
     ],
@@ -233,10 +259,16 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
   try {
     await tasks.run();
   } catch (error) {
+    // BLCR cannot cancel: a request still in the kernel is waited for, so that no target is left
+    // mid-dump or stopped, and the job never gets the requested signal from a failed checkpoint.
+    if (hold && ctx.requested) {
+      await ctx.engine.settle();
+      if (ctx.dumpedAt === undefined) holdTargets(ctx, opts);
+    }
     ctx.engine.cancel();
     ctx.pending?.discard();
-    // Held by cr for the quiesce and the checkpoint failed: the job runs on, as before the request.
-    if (q && ctx.held.length > 0) {
+    // Held by cr and the checkpoint failed: the job runs on, as before the request.
+    if (hold && ctx.held.length > 0) {
       try {
         releaseTargets(ctx.held, 0);
       } catch {
@@ -263,13 +295,22 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     target: opts.target,
     scope: opts.scope,
     signal: opts.signal,
-    flags: `0x${chkptFlags(opts).toString(16)}`,
+    flags: `0x${(ctx.engine.flags ?? chkptFlags(opts)).toString(16)}`,
     bytes: ctx.bytes,
     durationMs: Math.round(performance.now() - ctx.started),
     interface: ifaceOf(ctx),
     log: ctx.engine.log,
     quiesce: ctx.quiesce ?? null,
+    heldMs: ctx.heldMs ?? null,
   };
+}
+
+/** The dump is over: the targets the kernel stopped are the ones in scope now (stopped processes
+ *  cannot fork), less those that were stopped before the request. */
+function holdTargets(c: Ctx, opts: CheckpointOptions): void {
+  c.dumpedAt = performance.now();
+  const before = new Set(c.stoppedBefore);
+  c.held = [...new Set([...c.held, ...pidsInScope(opts.target, opts.scope)])].filter((p) => !before.has(p));
 }
 
 const ifaceOf = (c: Ctx) => (c.engine.interfaceVersion ? formatVersion(c.engine.interfaceVersion) : '');

@@ -2,9 +2,9 @@
 // -> log -> reap; then the --run-on-* hooks, and the restarted job is waited for and mirrored.
 import os from 'node:os';
 import {Listr} from 'listr2';
-import {BlcrRestart, failureClass, rstrtFlags} from '../engines/blcr/index.js';
+import {BlcrRestart, failureClass, type RestartedJob, rstrtFlags} from '../engines/blcr/index.js';
 import {CrError, KernelError, UsageError} from '../errors/index.js';
-import type {ChildEnd, RestartChild} from '../exec/restart-child.js';
+import type {ChildEnd} from '../exec/restart-child.js';
 import {runShellHook} from '../exec/shell.js';
 import type {FailureClass, RestartOptions} from '../schema/index.js';
 import {checkRecordedFiles, checkRestartable, ContextFileError, readManifest} from '../store/index.js';
@@ -28,7 +28,8 @@ export interface RestartResult {
 /** A restart that succeeded: the job runs; `ended` resolves when it ends. */
 export interface RunningRestart {
   result: Omit<RestartResult, 'exit'>;
-  job?: RestartChild;
+  /** Undefined when REAP gave 0 (the restarted root is not cr's child). */
+  job?: RestartedJob;
 }
 
 interface Ctx {
@@ -89,7 +90,7 @@ export async function startRestart(opts: RestartOptions, mode: OutputMode, signa
       relocate: opts.relocate,
       log: ctx.engine.log,
     },
-    job: ctx.engine.children.get(ctx.pid),
+    job: ctx.pid > 0 ? ctx.engine.job(ctx.pid) : undefined,
   };
 }
 
@@ -104,6 +105,13 @@ export function classOf(error: unknown): FailureClass {
 export async function runHook(hooks: RestartOptions['hooks'], which: FailureClass | 'success'): Promise<number> {
   const command = hooks[which];
   return command ? runShellHook(command) : 0;
+}
+
+/** --run-on-success exited non-zero: cr_restart then exits with that status. */
+export class SuccessHookError extends CrError {
+  constructor(status: number) {
+    super(`--run-on-success hook exited with status ${status}`, {exitCode: status, code: 'EHOOK'});
+  }
 }
 
 /** An error whose exit status is a hook's (cr_restart exits with a failing hook's status). */
@@ -133,9 +141,11 @@ export async function runRestart(opts: RestartOptions, mode: OutputMode, onWarni
       }
       throw error;
     }
-    if (running.job) relay.forwardTo(running.job.child);
+    // By pid: with --restore-pid the job is no longer the helper libuv started.
+    const jobPid = running.job?.pid;
+    if (jobPid) relay.forwardTo((sig) => process.kill(jobPid, sig));
     const status = await runHook(opts.hooks, 'success');
-    if (status !== 0) throw new CrError(`--run-on-success hook exited with status ${status}`, {exitCode: status, code: 'EHOOK'});
+    if (status !== 0) throw new SuccessHookError(status);
     if (!running.job) return {...running.result, exit: null};
     return {...running.result, exit: await running.job.ended};
   } finally {

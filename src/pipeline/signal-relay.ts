@@ -1,6 +1,5 @@
 // Signals received while `cr restart` runs: before the job exists they are held (SIGINT/SIGTERM also
 // cancel the request); once the job is known they all go to it (job-control stops to cr too).
-import type {ChildProcess} from 'node:child_process';
 
 /** Signals passed on to the restarted job, as cr_restart does. */
 export const FORWARDED: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGTERM', 'SIGCONT', 'SIGWINCH', 'SIGURG', 'SIGVTALRM', 'SIGPROF', 'SIGPWR'];
@@ -11,7 +10,7 @@ const CANCELS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 export class SignalRelay {
   /** Aborted by SIGINT/SIGTERM before the job is known. */
   readonly abort = new AbortController();
-  private job?: ChildProcess;
+  private job?: (sig: NodeJS.Signals) => void;
   private held: NodeJS.Signals[] = [];
   private readonly listeners = [...FORWARDED, ...STOPS].map((sig) => [sig, () => this.on(sig)] as const);
 
@@ -21,9 +20,9 @@ export class SignalRelay {
     return this;
   }
 
-  /** The job is known: pass on what was held, and everything from now on. */
-  forwardTo(job: ChildProcess): void {
-    this.job = job;
+  /** The job is known (`send` signals it): pass on what was held, and everything from now on. */
+  forwardTo(send: (sig: NodeJS.Signals) => void): void {
+    this.job = send;
     for (const sig of this.held.splice(0)) this.deliver(sig);
   }
 
@@ -40,7 +39,7 @@ export class SignalRelay {
 
   private deliver(sig: NodeJS.Signals): void {
     try {
-      this.job!.kill(sig);
+      this.job!(sig);
     } catch {
       // the job is gone; its end is on the way
     }

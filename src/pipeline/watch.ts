@@ -1,6 +1,6 @@
 // `cr watch`: checkpoint a target periodically and/or when cr receives a signal, until it ends.
 // Checkpoints never overlap: one at a time here, and the job lock in DIR keeps other cr processes out.
-import fs from 'node:fs';
+import {isAlive} from '../procfs/stat.js';
 import {CrError} from '../errors/index.js';
 import type {CheckpointOptions} from '../schema/index.js';
 import {type CheckpointResult, runCheckpoint} from './checkpoint.js';
@@ -34,7 +34,7 @@ export function parseDuration(text: string): number {
   return ms;
 }
 
-const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) [ZX]/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+const alive = isAlive;
 
 /** Watch until the target ends (or SIGINT/SIGTERM that is not a trigger). Returns what happened. */
 export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e: WatchEvent) => void, onStart: () => void = () => {}): Promise<WatchEvent[]> {

@@ -3,33 +3,8 @@
 // then cr's child.
 import fs from 'node:fs';
 import {CrError, E} from '../errors/index.js';
+import {allProcs} from '../procfs/stat.js';
 import type {Scope} from '../schema/index.js';
-
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  sid: number;
-}
-
-function readStat(pid: number): ProcInfo | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (f[0] === 'Z' || f[0] === 'X') return undefined;
-    return {pid, ppid: Number(f[1]), pgrp: Number(f[2]), sid: Number(f[3])};
-  } catch {
-    return undefined;
-  }
-}
-
-function allProcs(): ProcInfo[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .map((d) => readStat(Number(d)))
-    .filter((p): p is ProcInfo => p !== undefined);
-}
 
 /** Whether `pid` runs this same cr (same interpreter and the same cr script). */
 export function isCrProcess(pid: number, self = {exe: fs.realpathSync(process.execPath), script: fs.realpathSync(process.argv[1])}): boolean {

@@ -5,7 +5,7 @@ import {runTool} from '../exec/scheduler-tool.js';
 import {type CheckpointResult, runCheckpoint} from '../pipeline/checkpoint.js';
 import type {OutputMode} from '../pipeline/renderer.js';
 import {jobName} from '../store/naming.js';
-import {pidsInScope} from '../store/open-files.js';
+import {pidsInScope} from '../procfs/stat.js';
 import {jobTarget} from './job-processes.js';
 import {checkpointOptions} from './options.js';
 

@@ -57,27 +57,3 @@ export function openFilesOf(pids: number[]): OpenFile[] {
   }
   return out;
 }
-
-/** Pids a checkpoint of `target` in `scope` covers, from /proc (used for the manifest only). */
-export function pidsInScope(target: number, scope: 'proc' | 'pgrp' | 'sess' | 'tree'): number[] {
-  const procs: Array<{pid: number; ppid: number; pgrp: number; sid: number}> = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.push({pid: Number(d), ppid: Number(f[1]), pgrp: Number(f[2]), sid: Number(f[3])});
-    } catch {
-      // exited while we looked
-    }
-  }
-  if (scope === 'proc') return procs.some((p) => p.pid === target) ? [target] : [];
-  if (scope === 'pgrp') return procs.filter((p) => p.pgrp === target).map((p) => p.pid);
-  if (scope === 'sess') return procs.filter((p) => p.sid === target).map((p) => p.pid);
-  const tree = new Set<number>(procs.some((p) => p.pid === target) ? [target] : []);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of procs) if (tree.has(p.ppid) && !tree.has(p.pid)) (tree.add(p.pid), (grew = true));
-  }
-  return [...tree];
-}

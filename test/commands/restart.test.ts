@@ -1,14 +1,27 @@
-// `cr restart` end to end with the test kernel: round trip, exit mirroring, signals, threads,
-// bad files refused before the kernel, EBUSY, relocation, hooks.
+// `cr restart` end to end on the kernel selected by CR_TEST_KERNEL (helpers/kernel.ts): round trip,
+// exit mirroring, signals, threads, bad files refused before the kernel, EBUSY, relocation, hooks.
+// The restarted counter is found as cr restart's descendant named `counter` (BLCR gives it its old
+// pid back, the test kernel the helper's); the job is ended with --exit-when's file, never by time.
 import {expect} from 'chai';
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import {TAG, walkContext} from '../helpers/context.js';
-import {CR_BIN, TK_BUILD} from '../helpers/paths.js';
-import {kernelEnv, runCr, scratchDir, startCounter, tryKill, waitFor, type CrRun} from '../helpers/procs.js';
+import {contextFrame} from '../helpers/context-frame.js';
+import {itTestKernel, KERNEL, ON_BLCR, scaled} from '../helpers/kernel.js';
+import {CR_BIN} from '../helpers/paths.js';
+import {COUNTER, descendants, kernelEnv, procState, runCr, scratchDir, startCounter, targetEnv, tryKill, waitFor, type CrRun} from '../helpers/procs.js';
 
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[1])) : []);
+
+/** The counter's log is 1, 2, ... N with nothing lost or repeated (across any checkpoint and restart). */
+function expectCounted(out: string, atLeast: number): void {
+  const got = lines(out);
+  expect(got.length, `${out}: lines`).to.be.at.least(atLeast);
+  expect(got, `${out}: counted on with no gap or repeat`).to.deep.equal(Array.from({length: got.length}, (_, i) => i + 1));
+}
+
+const gone = (pid: number) => procState(pid) === undefined || procState(pid) === 'Z';
 
 /** Start `cr restart ARGS` in the background (its stdio ignored, so the job's fds are /dev/null). */
 function startRestart(args: string[], env: Record<string, string> = {}) {
@@ -21,65 +34,75 @@ function startRestart(args: string[], env: Record<string, string> = {}) {
     child.on('close', (code, signal) => resolve({code, signal, stdout, stderr}));
     child.on('exit', (code, signal) => setTimeout(() => resolve({code, signal, stdout, stderr}), 1000));
   });
-  return {child, done};
+  return {child, done, stderr: () => stderr};
 }
 
-/** Wait for the restarted counter's ready file; on failure, say what cr restart printed. */
-async function waitReady(rs: ReturnType<typeof startRestart>, ready: string, notPid?: number): Promise<number> {
-  const pidIn = () => (fs.existsSync(ready) ? Number(fs.readFileSync(ready, 'utf8').trim().split(/\s+/)[0]) : 0);
+/** The restarted counter's pid, once cr restart has reaped the request (from then on signals to cr
+ *  go to the job). On failure, says what cr restart printed. */
+async function waitRestarted(rs: ReturnType<typeof startRestart>): Promise<number> {
+  const counter = () => descendants(rs.child.pid!).find((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'counter';
+    } catch {
+      return false;
+    }
+  });
   try {
-    await waitFor(() => pidIn() > 0 && pidIn() !== notPid, 10_000, 'the restarted counter');
+    await waitFor(() => /^✔ Reap$/m.test(rs.stderr()) && counter() !== undefined, 10_000, 'the restarted counter');
   } catch (error) {
     rs.child.kill('SIGKILL');
     const r = await rs.done;
     throw new Error(`${(error as Error).message}; cr restart exited ${r.code ?? r.signal}: ${r.stderr}`);
   }
-  return pidIn();
+  return counter()!;
 }
 
-describe('cr restart (test kernel)', function () {
-  this.timeout(40_000);
+describe(`cr restart (${KERNEL} kernel)`, function () {
+  this.timeout(scaled(40_000));
   const scratch = scratchDir('cr-rst-');
   let dir: string;
   beforeEach(() => (dir = scratch.path));
 
-  /** A counter checkpointed with --kill; returns the file, its out file and the saved value. */
-  async function killedCheckpoint(counterArgs: string[] = [], ckptArgs: string[] = []) {
-    const prog = await startCounter(['--interval-ms', '20', ...counterArgs]);
+  /** A counter checkpointed with --kill once it has counted; it exits with `code` at the first
+   *  tick after `stop` appears. Returns the file, the counter's log and `stop`. */
+  async function killedCheckpoint(code = 0, counterArgs: string[] = [], ckptArgs: string[] = [], where = dir) {
+    const stop = path.join(where, `stop.${Math.random().toString(36).slice(2)}`);
+    const prog = await startCounter(['--interval-ms', '20', '--exit-when', stop, '--exit-code', String(code), ...counterArgs]);
     await waitFor(() => lines(prog.out).length >= 3, 5000, 'counter ticking');
-    const file = path.join(dir, 'job.ctx');
+    const file = path.join(where, `job.${prog.pid}.ctx`);
     const r = await runCr(['checkpoint', '--kill', '-f', file, ...ckptArgs, String(prog.pid)]);
     expect(r.code, r.stderr).to.equal(0);
-    await new Promise((res) => (prog.child.exitCode !== null || prog.child.signalCode !== null ? res(null) : prog.child.once('exit', res)));
-    const saved = Number(walkContext(file).sections[0].records.get(TAG.STATE)![0].readBigInt64LE(0));
-    return {file, out: prog.out, saved, pid: prog.pid, ready: fs.readFileSync(prog.out.replace(/out$/, 'ready'), 'utf8')};
+    await waitFor(() => prog.child.signalCode !== null, 5000, 'the counter killed');
+    return {file, out: prog.out, pid: prog.pid, stop};
   }
 
-  it('round trip: cr run -- counter, cr checkpoint --kill, cr restart: the counter continues and its status is cr restart\'s', async () => {
+  it('round trip: cr run -- counter, cr checkpoint --kill, cr restart: the counter counts on and cr restart exits with its status (7)', async () => {
     const out = path.join(dir, 'out');
-    const run = spawn(process.execPath, [CR_BIN, 'run', '--', path.join(TK_BUILD, 'counter'), '--interval-ms', '20', '--out', out, '--exit-at', '40', '--exit-code', '7'], {
-      env: {...process.env, LD_LIBRARY_PATH: TK_BUILD, CR_TESTKERNEL_DIR: kernelEnv().CR_TESTKERNEL_DIR},
+    const stop = path.join(dir, 'stop');
+    const run = spawn(process.execPath, [CR_BIN, 'run', '--', COUNTER, '--interval-ms', '20', '--out', out, '--exit-when', stop, '--exit-code', '7'], {
+      env: {...process.env, ...targetEnv('none')},
       stdio: 'ignore',
     });
     await waitFor(() => lines(out).length >= 3, 5000, 'counter ticking under cr run');
     const file = path.join(dir, 'job.ctx');
-    let r = await runCr(['checkpoint', '--kill', '-f', file, String(run.pid)]);
+    const r = await runCr(['checkpoint', '--kill', '-f', file, String(run.pid)]);
     expect(r.code, r.stderr).to.equal(0);
     await waitFor(() => run.signalCode !== null, 5000, 'the counter killed');
     expect(run.signalCode).to.equal('SIGKILL');
-    const saved = Number(walkContext(file).sections[0].records.get(TAG.STATE)![0].readBigInt64LE(0));
-    const before = lines(out);
-    expect(before.at(-1)).to.be.at.least(saved);
-    r = await runCr(['restart', file]);
-    expect(r.code, r.stderr).to.equal(7);
-    const after = lines(out).slice(before.length);
-    expect(after[0], 'first value after restart').to.equal(saved + 1);
-    expect(after.at(-1)).to.equal(40);
-    for (let i = 1; i < after.length; i++) expect(after[i]).to.equal(after[i - 1] + 1);
+    const before = lines(out).length;
+    const rs = startRestart([file]);
+    const pid = await waitRestarted(rs);
+    if (ON_BLCR) expect(pid, 'BLCR restores the pid').to.equal(run.pid);
+    await waitFor(() => lines(out).length >= before + 3, 5000, 'the restarted counter counting');
+    fs.writeFileSync(stop, '');
+    const end = await rs.done;
+    expect(end.code, end.stderr).to.equal(7);
+    expectCounted(out, before + 3);
   });
 
   it('--json reports the restarted pid and how the job ended', async () => {
-    const job = await killedCheckpoint(['--exit-at', '30', '--exit-code', '3']);
+    const job = await killedCheckpoint(3);
+    fs.writeFileSync(job.stop, ''); // the restarted counter ends at its first tick
     const r = await runCr(['restart', '--json', '--no-restore-pid', '-f', job.file]);
     expect(r.code, r.stderr).to.equal(3);
     const doc = JSON.parse(r.stdout);
@@ -88,41 +111,42 @@ describe('cr restart (test kernel)', function () {
     expect(doc.exit).to.deep.equal({code: 3, signal: null});
   });
 
-  it('dies by the same signal when the restarted job is killed, and passes signals on', async () => {
-    let job = await killedCheckpoint();
-    let ready = path.join(path.dirname(job.out), 'ready');
-    fs.rmSync(ready);
+  it('mirrors the job\'s death by SIGKILL, and passes SIGTERM and SIGUSR1 on to the job, dying of them as it does', async () => {
+    const job = await killedCheckpoint();
+    // One image, restarted three times (each time the job's pid is free again).
     let rs = startRestart([job.file]);
-    const pid = await waitReady(rs, ready);
+    let pid = await waitRestarted(rs);
     expect(pid).to.not.equal(rs.child.pid);
-    process.kill(pid, 'SIGTERM');
+    process.kill(pid, 'SIGKILL');
     let r = await rs.done;
-    expect(r.signal, r.stderr).to.equal('SIGTERM');
+    expect(r.signal, r.stderr).to.equal('SIGKILL');
 
-    job = await killedCheckpoint();
-    ready = path.join(path.dirname(job.out), 'ready');
-    fs.rmSync(ready);
-    rs = startRestart([job.file]);
-    await waitReady(rs, ready);
-    rs.child.kill('SIGUSR1');
-    r = await rs.done;
-    expect(r.signal, 'SIGUSR1 went to the job, which died of it; cr restart mirrors that').to.equal('SIGUSR1');
+    for (const sig of ['SIGTERM', 'SIGUSR1'] as const) {
+      await waitFor(() => gone(pid), 5000, 'the previous job gone');
+      rs = startRestart([job.file]);
+      pid = await waitRestarted(rs);
+      rs.child.kill(sig);
+      r = await rs.done;
+      expect(r.signal, `${sig} went to the job, which died of it; cr restart mirrors that: ${r.stderr}`).to.equal(sig);
+      // Had cr itself died of the signal, the job would run on as an orphan.
+      await waitFor(() => gone(pid), 5000, `the job ended by ${sig}`);
+    }
   });
 
   it('restarts a two-thread image through the helper\'s clone path', async () => {
-    const job = await killedCheckpoint(['--threads', '1', '--exit-at', '60', '--exit-code', '5'], ['-p']);
-    expect(walkContext(job.file).sections[0].threads).to.equal(2);
-    const ready = path.join(path.dirname(job.out), 'ready');
-    fs.rmSync(ready);
+    const job = await killedCheckpoint(5, ['--threads', '1'], ['-p']);
+    expect(contextFrame(job.file).firstThreads).to.equal(2);
     const rs = startRestart([job.file]);
-    const pid = await waitReady(rs, ready);
-    expect(fs.readFileSync(`/proc/${pid}/status`, 'utf8')).to.match(/^Threads:\s+2$/m);
+    const pid = await waitRestarted(rs);
+    await waitFor(() => /^Threads:\s+2$/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8')), 5000, 'two threads');
+    fs.writeFileSync(job.stop, '');
     const r = await rs.done;
     expect(r.code, r.stderr).to.equal(5);
   });
 
   it('EBUSY while the original still runs (exit 16, "found pid N in use"); --no-restore-pid restarts a copy', async () => {
-    const prog = await startCounter(['--interval-ms', '20', '--exit-at', '1000000']);
+    const stop = path.join(dir, 'stop');
+    const prog = await startCounter(['--interval-ms', '20', '--exit-when', stop]);
     const file = path.join(dir, 'live.ctx');
     expect((await runCr(['checkpoint', '-f', file, String(prog.pid)])).code).to.equal(0);
     let r = await runCr(['restart', file]);
@@ -130,13 +154,25 @@ describe('cr restart (test kernel)', function () {
     expect(r.stderr).to.contain('Restart failed: Device or resource busy');
     expect(r.stderr).to.contain(`- found pid ${prog.pid} in use`);
     const rs = startRestart(['--no-restore-pid', file]);
-    await waitReady(rs, path.join(path.dirname(prog.out), 'ready'), prog.pid);
+    const copy = await waitRestarted(rs);
+    expect(copy).to.not.equal(prog.pid);
     rs.child.kill('SIGTERM');
     r = await rs.done;
     expect(r.signal).to.equal('SIGTERM');
+    expect(procState(prog.pid), 'the original runs on').to.match(/[RS]/);
   });
 
   describe('context files are checked before the kernel is touched', () => {
+    // One image for all the cases, made once.
+    let where: string;
+    let image: string;
+    before(async function () {
+      this.timeout(scaled(40_000));
+      where = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-rst-files-'));
+      image = (await killedCheckpoint(0, [], [], where)).file;
+    });
+    after(() => fs.rmSync(where, {recursive: true, force: true}));
+
     const cases: Array<[string, (b: Buffer) => Buffer, RegExp, number]> = [
       ['truncated', (b) => b.subarray(0, 20), /truncated: 20 bytes/, 5],
       ['cut short (no trailer)', (b) => b.subarray(0, b.length - 100), /trailer is missing/, 5],
@@ -147,10 +183,9 @@ describe('cr restart (test kernel)', function () {
     ];
     for (const [what, mangle, reason, code] of cases) {
       it(`refuses a ${what} file with its reason and exit ${code}`, async () => {
-        const job = await killedCheckpoint();
         const bad = path.join(dir, 'bad.ctx');
-        fs.writeFileSync(bad, mangle(fs.readFileSync(job.file)));
-        // No test kernel: a request would fail with 38; the file check answers first.
+        fs.writeFileSync(bad, mangle(fs.readFileSync(image)));
+        // With the test kernel: none preloaded, so a request would fail with 38; the check answers first.
         const r = await runCr(['restart', bad], {kernel: false});
         expect(r.code, r.stderr).to.equal(code);
         expect(r.stderr).to.contain(`Restart failed: ${bad}: `);
@@ -181,32 +216,28 @@ describe('cr restart (test kernel)', function () {
     const a = path.join(dir, 'treeA');
     const b = path.join(dir, 'treeB');
     fs.mkdirSync(a);
-    fs.copyFileSync(path.join(TK_BUILD, 'counter'), path.join(a, 'counter'));
+    fs.copyFileSync(COUNTER, path.join(a, 'counter'));
     fs.chmodSync(path.join(a, 'counter'), 0o755);
-    const outDir = fs.mkdtempSync(path.join(dir, 'o-'));
-    const out = path.join(outDir, 'out');
-    const child = spawn(path.join(a, 'counter'), ['--interval-ms', '20', '--out', out, '--exit-at', '50', '--exit-code', '4'], {
-      cwd: a,
-      env: {...process.env, LD_PRELOAD: path.join(TK_BUILD, 'libcr_run.so.0'), ...kernelEnv({LD_PRELOAD: path.join(TK_BUILD, 'libcr_run.so.0')})},
-      stdio: 'ignore',
-    });
-    await waitFor(() => lines(out).length >= 3, 5000, 'counter ticking');
+    const stop = path.join(dir, 'stop');
+    const prog = await startCounter(['--interval-ms', '20', '--exit-when', stop, '--exit-code', '4'], {exe: path.join(a, 'counter'), cwd: a});
+    await waitFor(() => lines(prog.out).length >= 3, 5000, 'counter ticking');
     const file = path.join(dir, 'moved.ctx');
-    expect((await runCr(['checkpoint', '--kill', '-f', file, String(child.pid)])).code).to.equal(0);
-    await waitFor(() => child.exitCode !== null || child.signalCode !== null, 5000, 'the killed counter');
+    expect((await runCr(['checkpoint', '--kill', '-f', file, String(prog.pid)])).code).to.equal(0);
+    await waitFor(() => prog.child.signalCode !== null, 5000, 'the killed counter');
     fs.renameSync(a, b);
     let r = await runCr(['restart', file]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.contain('Restart failed: No such file or directory');
     expect(r.stderr).to.contain(path.join(a, 'counter'));
+    fs.writeFileSync(stop, '');
     r = await runCr(['restart', '--relocate', `${a}/=${b}`, file]);
     expect(r.code, r.stderr).to.equal(4);
-    tryKill(child.pid!);
   });
 
   describe('--run-on-* hooks', () => {
     it('--run-on-success runs after the restart', async () => {
-      const job = await killedCheckpoint(['--exit-at', '30']);
+      const job = await killedCheckpoint();
+      fs.writeFileSync(job.stop, '');
       const marker = path.join(dir, 'ok');
       const r = await runCr(['restart', `--run-on-success=touch ${marker}`, job.file]);
       expect(r.code, r.stderr).to.equal(0);
@@ -237,10 +268,11 @@ describe('cr restart (test kernel)', function () {
       // --run-on-failure sets them all
       r = await runCr(['restart', `--run-on-failure=echo any > ${mark}; exit 13`, live]);
       expect([r.code, read()]).to.deep.equal([13, 'any']);
+      tryKill(prog.pid);
     });
   });
 
-  it('without BLCR exits 38, "Restart failed: support missing from kernel"', async () => {
+  itTestKernel('without BLCR exits 38, "Restart failed: support missing from kernel"', 'needs /proc/checkpoint/ctrl absent', async () => {
     const job = await killedCheckpoint();
     const r = await runCr(['restart', job.file], {kernel: false});
     expect(r.code).to.equal(38);

@@ -5,22 +5,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {findLibrary, preloadWith} from '../../src/engines/blcr/run.js';
+import {KERNEL, scaled} from '../helpers/kernel.js';
 import {CR_BIN, TK_BUILD} from '../helpers/paths.js';
-import {runCr, tryKill, waitFor, TK_DIR} from '../helpers/procs.js';
+import {COUNTER, runCr, targetEnv, tryKill, waitFor} from '../helpers/procs.js';
 
-const withStub = {LD_LIBRARY_PATH: TK_BUILD, CR_TESTKERNEL_DIR: TK_DIR};
+/** Where the kernel's libcr_run.so.0 is found (LD_LIBRARY_PATH), nothing preloaded yet. */
+const withStub = targetEnv('none');
 
 function crRunCounter(extra: string[], dir: string) {
   const ready = path.join(dir, 'ready');
-  const child = spawn(process.execPath, [CR_BIN, 'run', ...extra, '--', path.join(TK_BUILD, 'counter'), '--ready', ready, '--out', path.join(dir, 'out')], {
+  const child = spawn(process.execPath, [CR_BIN, 'run', ...extra, '--', COUNTER, '--ready', ready, '--out', path.join(dir, 'out')], {
     env: {...process.env, ...withStub},
     stdio: 'ignore',
   });
   return {child, ready};
 }
 
-describe('cr run', function () {
-  this.timeout(20_000);
+describe(`cr run (${KERNEL} kernel)`, function () {
+  this.timeout(scaled(20_000));
   let dir: string;
   const kids: number[] = [];
   beforeEach(() => {
@@ -62,11 +64,19 @@ describe('cr run', function () {
     expect(/SigIgn:\s*(\w+)/.exec(r.stdout)![1], 'Node\'s ignored SIGPIPE/SIGXFSZ are not passed on').to.match(/^0+$/);
   });
 
+  it('stops at the program: every word after PROG is PROG\'s, options like cr run\'s own included', async () => {
+    const r = await runCr(['run', '--omit', 'sh', '-c', 'echo "$LD_PRELOAD|$*"', 'sh', '--file', 'X', '--run', '--help', '--', '-q'], {kernel: false, env: withStub});
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('libcr_omit.so.0|--file X --run --help -- -q\n');
+    const dashed = await runCr(['run', '--', 'sh', '-c', 'echo "$*"', 'sh', '--omit'], {kernel: false, env: withStub});
+    expect(dashed.stdout).to.equal('--omit\n');
+  });
+
   it('a program started by cr run keeps cr\'s pid and can be checkpointed', async () => {
     const {child, ready} = crRunCounter([], dir);
     kids.push(child.pid!);
     await waitFor(() => fs.existsSync(ready), 10_000, 'counter ready');
-    expect(fs.readlinkSync(`/proc/${child.pid}/exe`)).to.equal(path.join(TK_BUILD, 'counter'));
+    expect(fs.readlinkSync(`/proc/${child.pid}/exe`)).to.equal(COUNTER);
     const r = await runCr(['checkpoint', '-f', path.join(dir, 'c.ctx'), String(child.pid)]);
     expect(r.code, r.stderr).to.equal(0);
   });

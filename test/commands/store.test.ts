@@ -1,12 +1,14 @@
-// Directory mode end to end: names, manifests, cr ls, cr verify, --keep, restart --latest, crashes.
+// Directory mode end to end: names, manifests, cr ls, cr verify, --keep, restart --latest, crashes,
+// on the kernel selected by CR_TEST_KERNEL (helpers/kernel.ts).
 import {expect} from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import {listCheckpoints, manifestPathFor, readManifest} from '../../src/store/index.js';
-import {runCr, scratchDir, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
+import {itTestKernel, KERNEL, scaled} from '../helpers/kernel.js';
+import {COUNTER, runCr, scratchDir, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
 
-describe('checkpoint store (directory mode)', function () {
-  this.timeout(40_000);
+describe(`checkpoint store (directory mode, ${KERNEL} kernel)`, function () {
+  this.timeout(scaled(40_000));
   const scratch = scratchDir('cr-store-e2e-');
   let dir: string;
   beforeEach(() => (dir = scratch.path));
@@ -21,7 +23,7 @@ describe('checkpoint store (directory mode)', function () {
     expect(list.map((c) => [c.job, c.sequence])).to.deep.equal([['slurm.4242', 1], ['slurm.4242', 2], ['slurm.4242', 3]]);
     expect(list.map((c) => c.name)).to.deep.equal([...list.map((c) => c.name)].sort());
     const m = readManifest(list[2].file);
-    expect(m).to.include({job: 'slurm.4242', sequence: 3, target: prog.pid, scope: 'tree', flags: '0x11'});
+    expect(m).to.include({job: 'slurm.4242', sequence: 3, target: prog.pid, scope: 'tree', flags: '0x10'});
     expect(m.context.size).to.equal(fs.statSync(list[2].file).size);
     expect(m.openFiles.some((f) => f.use === 'exe' && f.path.endsWith('/counter'))).to.equal(true);
     const ls = await runCr(['ls', '--json', dir]);
@@ -42,7 +44,7 @@ describe('checkpoint store (directory mode)', function () {
   });
 
   it('reports corrupt, truncated and manifest-less checkpoints; restart --latest skips them with a warning', async () => {
-    const prog = await startCounter(['--interval-ms', '20', '--exit-at', '100000']);
+    const prog = await startCounter(['--interval-ms', '20']);
     for (let i = 0; i < 4; i++) expect((await runCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)])).code).to.equal(0);
     const [good, corrupt, truncated, bare] = listCheckpoints(dir).map((c) => c.file);
     const bytes = fs.readFileSync(corrupt);
@@ -68,7 +70,7 @@ describe('checkpoint store (directory mode)', function () {
     expect(r.stderr).to.not.contain(`skipping ${good}`);
   });
 
-  it('kill -9 mid-dump leaves every earlier checkpoint verifying; the next run cleans up', async () => {
+  itTestKernel('kill -9 mid-dump leaves every earlier checkpoint verifying; the next run cleans up', 'a dump slowed by CR_TESTKERNEL_RATE', async () => {
     const prog = await startCounter();
     expect((await runCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)])).code).to.equal(0);
     const cr = spawnCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)], {CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(4 << 20)});
@@ -83,25 +85,18 @@ describe('checkpoint store (directory mode)', function () {
   });
 
   it('before a restart, lists missing and changed recorded files and the --relocate for a moved tree', async () => {
-    const {spawn} = await import('node:child_process');
-    const {TK_BUILD} = await import('../helpers/paths.js');
-    const {kernelEnv} = await import('../helpers/procs.js');
     const a = path.join(dir, 'treeA');
     const b = path.join(dir, 'treeB');
     const ck = path.join(dir, 'ck');
     fs.mkdirSync(a);
     fs.mkdirSync(ck);
-    fs.copyFileSync(path.join(TK_BUILD, 'counter'), path.join(a, 'counter'));
+    fs.copyFileSync(COUNTER, path.join(a, 'counter'));
     fs.chmodSync(path.join(a, 'counter'), 0o755);
-    const out = path.join(dir, 'out');
-    const child = spawn(path.join(a, 'counter'), ['--interval-ms', '20', '--out', out, '--exit-at', '100000'], {
-      cwd: a,
-      env: {...process.env, ...kernelEnv({LD_PRELOAD: path.join(TK_BUILD, 'libcr_run.so.0')})},
-      stdio: 'ignore',
-    });
+    const prog = await startCounter(['--interval-ms', '20'], {exe: path.join(a, 'counter'), cwd: a});
+    const out = prog.out;
     await waitFor(() => fs.existsSync(out) && fs.statSync(out).size > 20, 5000, 'counter ticking');
-    expect((await runCr(['checkpoint', '--kill', '-d', ck, '--job', 'mv', String(child.pid)])).code).to.equal(0);
-    await waitFor(() => child.signalCode !== null, 5000, 'the counter killed');
+    expect((await runCr(['checkpoint', '--kill', '-d', ck, '--job', 'mv', String(prog.pid)])).code).to.equal(0);
+    await waitFor(() => prog.child.signalCode !== null, 5000, 'the counter killed');
     fs.renameSync(a, b);
     fs.appendFileSync(out, 'counter 0\n');
     let r = await runCr(['restart', '--latest', ck]);
@@ -145,13 +140,17 @@ describe('checkpoint store (directory mode)', function () {
   it('a full file system fails the checkpoint clearly and harms nothing earlier', async function () {
     if (process.getuid?.() !== 0) this.skip(); // mounting a small tmpfs needs root
     const {execFileSync} = await import('node:child_process');
+    const prog = await startCounter();
+    // Room for one image and a half (the manifest is small): the second does not fit beside the first.
+    const probe = path.join(dir, 'probe');
+    expect((await runCr(['checkpoint', '-f', probe, String(prog.pid)])).code).to.equal(0);
+    const size = fs.statSync(probe).size;
     const mnt = path.join(dir, 'small');
     fs.mkdirSync(mnt);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mnt]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${Math.ceil((size * 1.5) / 4096) * 4}k`, 'tmpfs', mnt]);
     try {
-      const prog = await startCounter();
-      expect((await runCr(['checkpoint', '-d', mnt, '--job', 'j', String(prog.pid)], {env: {CR_TESTKERNEL_IMAGE_SIZE: '4096'}})).code).to.equal(0);
-      const r = await runCr(['checkpoint', '-d', mnt, '--job', 'j', '--keep', '1', String(prog.pid)], {env: {CR_TESTKERNEL_IMAGE_SIZE: String(1 << 20)}});
+      expect((await runCr(['checkpoint', '-d', mnt, '--job', 'j', String(prog.pid)])).code).to.equal(0);
+      const r = await runCr(['checkpoint', '-d', mnt, '--job', 'j', '--keep', '1', String(prog.pid)]);
       expect(r.code).to.equal(28);
       expect(r.stderr).to.contain('Checkpoint failed: No space left on device');
       expect(listCheckpoints(mnt)).to.have.length(1);

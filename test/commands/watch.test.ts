@@ -1,12 +1,17 @@
-// `cr watch` and the job lock: periodic and signal-driven checkpoints that never overlap.
+// `cr watch` and the job lock: periodic and signal-driven checkpoints that never overlap, on the
+// kernel selected by CR_TEST_KERNEL (helpers/kernel.ts).
 import {expect} from 'chai';
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {parseDuration} from '../../src/pipeline/watch.js';
 import {listCheckpoints} from '../../src/store/index.js';
+import {itTestKernel, KERNEL, scaled} from '../helpers/kernel.js';
 import {CR_BIN} from '../helpers/paths.js';
 import {type CrRun, kernelEnv, runCr, scratchDir, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
+
+/** Checkpoints of `dir` that are published with their manifest. */
+const published = (dir: string, job?: string) => listCheckpoints(dir, job).filter((c) => fs.existsSync(`${c.file}.json`));
 
 function startWatch(args: string[]) {
   const child = spawn(process.execPath, [CR_BIN, 'watch', ...args], {env: {...process.env, ...kernelEnv()}, stdio: ['ignore', 'pipe', 'pipe']});
@@ -18,8 +23,8 @@ function startWatch(args: string[]) {
   return {child, done, stderr: () => stderr};
 }
 
-describe('cr watch and the job lock', function () {
-  this.timeout(40_000);
+describe(`cr watch and the job lock (${KERNEL} kernel)`, function () {
+  this.timeout(scaled(40_000));
   const scratch = scratchDir('cr-watch-');
   let dir: string;
   beforeEach(() => (dir = scratch.path));
@@ -30,8 +35,11 @@ describe('cr watch and the job lock', function () {
   });
 
   it('--every checkpoints periodically and ends when the target ends', async () => {
-    const prog = await startCounter(['--interval-ms', '20', '--exit-at', '90']);
+    const stop = path.join(dir, 'stop');
+    const prog = await startCounter(['--interval-ms', '20', '--exit-when', stop]);
     const w = startWatch([String(prog.pid), '--every', '400ms', '--dir', dir, '--job', 'w', '--keep', '10', '--json']);
+    await waitFor(() => published(dir, 'w').length >= 2, 20_000, 'two periodic checkpoints');
+    fs.writeFileSync(stop, '');
     const r = await w.done;
     expect(r.code, r.stderr).to.equal(0);
     const doc = JSON.parse(r.stdout);
@@ -50,16 +58,16 @@ describe('cr watch and the job lock', function () {
     await new Promise((res) => setTimeout(res, 300));
     expect(listCheckpoints(dir)).to.have.length(0);
     w.child.kill('SIGUSR1');
-    await waitFor(() => listCheckpoints(dir).length === 1 && fs.existsSync(`${listCheckpoints(dir)[0].file}.json`), 10_000, 'first checkpoint');
+    await waitFor(() => published(dir).length === 1, 10_000, 'first checkpoint');
     w.child.kill('SIGUSR1');
-    await waitFor(() => listCheckpoints(dir).length === 2 && fs.existsSync(`${listCheckpoints(dir)[1].file}.json`), 10_000, 'second checkpoint');
+    await waitFor(() => published(dir).length === 2, 10_000, 'second checkpoint');
     process.kill(prog.pid, 'SIGKILL');
     const r = await w.done;
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr.match(/checkpoint \(SIGUSR1\): /g)).to.have.length(2);
   });
 
-  it('refuses a second checkpoint of a job while one is in progress (16), naming the holder', async () => {
+  itTestKernel('refuses a second checkpoint of a job while one is in progress (16), naming the holder', 'a dump slowed by CR_TESTKERNEL_RATE', async () => {
     const prog = await startCounter();
     const slow = spawnCr(['checkpoint', '-d', dir, '--job', 'L', String(prog.pid)], {CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(2 << 20)});
     await waitFor(() => fs.readdirSync(dir).some((n) => n.endsWith('.cr-tmp')), 10_000, 'first checkpoint dumping');
@@ -70,7 +78,7 @@ describe('cr watch and the job lock', function () {
     expect(listCheckpoints(dir, 'L')).to.have.length(1);
   });
 
-  it('a lock left by a killed cr does not block the next checkpoint', async () => {
+  itTestKernel('a lock left by a killed cr does not block the next checkpoint', 'a dump slowed by CR_TESTKERNEL_RATE', async () => {
     const prog = await startCounter();
     const slow = spawnCr(['checkpoint', '-d', dir, '--job', 'K', String(prog.pid)], {CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(2 << 20)});
     await waitFor(() => fs.readdirSync(dir).some((n) => n.endsWith('.cr-tmp')), 10_000, 'dumping');

@@ -1,8 +1,8 @@
 // Scheduler tests: a directory holding `cr` (this checkout's bin/cr.js), to put first on PATH as a site would.
 import fs from 'node:fs';
 import path from 'node:path';
-import {CR_BIN, ROOT, TK_BUILD} from './paths.js';
-import {type CrRun, kernelEnv, runProcess, TK_DIR} from './procs.js';
+import {CR_BIN, ROOT} from './paths.js';
+import {type CrRun, kernelEnv, runProcess, targetEnv, TK_DIR} from './procs.js';
 
 let dir: string | undefined;
 
@@ -16,10 +16,11 @@ export function crOnPath(): string {
   return dir;
 }
 
-/** Run a scheduler script (or `sh -c LINE` with `shell`) as the scheduler would, with `cr` on PATH and
- *  the test kernel; `env` is added to (or, with a value of undefined, removed from) the environment. */
+/** Run a scheduler script (or `sh -c LINE` with `shell`) as the scheduler would, with `cr` on PATH,
+ *  the kernel's libcr_run findable (for `cr run`) and, with the test kernel, the test kernel; `env` is
+ *  added to (or, with a value of undefined, removed from) the environment. */
 export function runScript(file: string, argv: string[], env: Record<string, string | undefined> = {}, opts: {shell?: boolean; cwd?: string} = {}): Promise<CrRun> {
-  const full: Record<string, string> = {...(process.env as Record<string, string>), ...kernelEnv(), LD_LIBRARY_PATH: TK_BUILD, PATH: `${crOnPath()}:${process.env.PATH}`};
+  const full: Record<string, string> = {...(process.env as Record<string, string>), ...kernelEnv(), ...targetEnv('none'), PATH: `${crOnPath()}:${process.env.PATH}`};
   delete full.CI;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete full[k];
   else full[k] = v;

@@ -11,6 +11,8 @@
  *   --setpgid        become a process group leader first
  *   --threads N      start N extra threads that only sleep
  *   --exit-at N      exit when the counter reaches N ...
+ *   --exit-when FILE ... or at the first tick that finds FILE (so a test ends the job when it is
+ *                    ready to, whatever the speed of the machine) ...
  *   --exit-code C    ... with status C (default 0)
  *   --ready FILE     once ready, create FILE listing our pid then the children's
  *   --undumpable     prctl(PR_SET_DUMPABLE, 0) (the kernel refuses to dump it)
@@ -32,7 +34,7 @@ static long counter;
 struct opts {
 	long interval_ms, exit_at;
 	int children, threads, exit_code, setsid, setpgid, undumpable;
-	const char *out, *ready;
+	const char *out, *ready, *exit_when;
 };
 
 static void die(const char *what)
@@ -91,6 +93,8 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->out = v;
 		else if (strcmp(a, "--ready") == 0 && v != NULL)
 			o->ready = v;
+		else if (strcmp(a, "--exit-when") == 0 && v != NULL)
+			o->exit_when = v;
 		else {
 			fprintf(stderr, "counter: unknown option %s\n", a);
 			exit(2);
@@ -144,6 +148,8 @@ static void loop(const struct opts *o, FILE *out)
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;  /* reap children that exited */
 		if (o->exit_at >= 0 && counter >= o->exit_at)
+			exit(o->exit_code);
+		if (o->exit_when != NULL && access(o->exit_when, F_OK) == 0)
 			exit(o->exit_code);
 	}
 }

@@ -4,7 +4,8 @@ import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {type Manifest, manifestPathFor, openFilesOf, pidsInScope, readManifest, sha256File, writeManifest} from '../../src/store/index.js';
+import {pidsInScope} from '../../src/procfs/stat.js';
+import {type Manifest, manifestPathFor, openFilesOf, readManifest, sha256File, writeManifest} from '../../src/store/index.js';
 
 const sample = (file: string, sha256: string, size: number): Manifest => ({
   format: 'cr-checkpoint-manifest',

@@ -38,16 +38,20 @@ export class CtrlFile {
     return ioctlValue(this.fd, CR_OP.VERSION, version);
   }
 
-  /** CR_OP_CHKPT_REQ; throws KernelError on an immediate failure. */
-  checkpointRequest(args: ChkptArgs): void {
+  /** CR_OP_CHKPT_REQ on a worker thread: the real module finds the targets' errors inside the
+   *  call and retries a target without a CR_SIGNUM handler for up to 0.5 s, so it can block.
+   *  Throws KernelError on an immediate failure. */
+  async checkpointRequest(args: ChkptArgs): Promise<void> {
     const buf = encodeStruct(blcrStructs().chkptArgs, args);
-    const r = ioctlPointer(this.fd, CR_OP.CHKPT_REQ, buf);
+    let r: number;
+    do r = await ioctlPointerAsync(this.fd, CR_OP.CHKPT_REQ, buf);
+    while (r === -E.EINTR);
     if (r < 0) throw new KernelError('CR_OP_CHKPT_REQ', -r);
   }
 
   /** CR_OP_RSTRT_REQ reading from `srcFd`; the relocation table and its strings are marshalled into
    *  buffers that stay referenced for the whole call. Throws KernelError on an immediate failure. */
-  restartRequest(args: {srcFd: number; signal: number; flags: number; relocate: Array<[string, string]>}): void {
+  async restartRequest(args: {srcFd: number; signal: number; flags: number; relocate: Array<[string, string]>}): Promise<void> {
     const k = koffi();
     const {rstrtArgs, rstrtRelocate} = blcrStructs();
     if (args.relocate.length > CR_MAX_RSTRT_RELOC) throw new KernelError('CR_OP_RSTRT_REQ', E.EINVAL, `at most ${CR_MAX_RSTRT_RELOC} relocations`);
@@ -60,7 +64,8 @@ export class CtrlFile {
       table = encodeStruct(rstrtRelocate, {count: strings.length, path});
     }
     const buf = encodeStruct(rstrtArgs, {cr_fd: args.srcFd, signal: args.signal, relocate: table ? k.address(table) : null, flags: args.flags});
-    const r = ioctlPointer(this.fd, CR_OP.RSTRT_REQ, buf);
+    // On a worker thread: the kernel may read the context file's header here (a slow file system).
+    const r = await ioctlPointerAsync(this.fd, CR_OP.RSTRT_REQ, buf);
     // `strings` and `table` are referenced up to here, so they outlive the call.
     void strings.length;
     void table?.length;
@@ -111,7 +116,8 @@ export class CtrlFile {
     return revents & POLL.IN ? 'done' : 'timeout';
   }
 
-  /** close(2): releases (and so cancels) any request still attached. */
+  /** close(2): drops this reference to the open file. The real module does not cancel a request
+   *  on close: the targets finish dumping and get the after-checkpoint signal all the same. */
   close(): void {
     sysClose(this.fd);
   }

@@ -1,5 +1,7 @@
 // What a checkpoint and a restart request share: the control fd, the VERSION handshake, the wait
-// off the event loop (deadline and abort included), the kernel log, and cancel by close.
+// off the event loop (deadline and abort included), the kernel log, and the end of a request.
+// BLCR cannot cancel a request: closing the fd only drops cr's reference, and the kernel finishes
+// the dump (and signals the targets) all the same. A checkpoint's `settle` waits for that end.
 import os from 'node:os';
 import {CtrlFile, CtrlMissingError} from '../../abi/blcr/ctrl.js';
 import {CrError, E, KernelError} from '../../errors/index.js';
@@ -8,18 +10,18 @@ import {checkVersion, type InterfaceVersion} from './version.js';
 /** How often a wait wakes up to report progress and check the deadline. */
 export const WAIT_SLICE_MS = 100;
 
-/** Raised when cr's own time limit (--time) expires; the request has been cancelled. */
+/** Raised when cr's own time limit (--time) expires; the request is abandoned. */
 export class RequestTimeoutError extends KernelError {
   constructor(seconds: number, what: string) {
-    super('wait', E.ETIMEDOUT, `${what} failed: no completion within ${seconds} s (--time); the request was cancelled`);
+    super('wait', E.ETIMEDOUT, `${what} failed: no completion within ${seconds} s (--time); nothing was published`);
   }
 }
 
-/** Raised when the wait is aborted by a signal; the request has been cancelled. Exit 128 + signo. */
+/** Raised when the wait is aborted by a signal; the request is abandoned. Exit 128 + signo. */
 export class RequestAbortedError extends CrError {
   constructor(reason: string, what: string) {
     const signo = os.constants.signals[reason as NodeJS.Signals];
-    super(`${what} failed: interrupted by ${reason}; the request was cancelled`, {exitCode: signo ? 128 + signo : 1, code: 'EINTR'});
+    super(`${what} failed: interrupted by ${reason}; nothing was published`, {exitCode: signo ? 128 + signo : 1, code: 'EINTR'});
   }
 }
 
@@ -97,7 +99,18 @@ export abstract class CtrlRequest {
     return r;
   }
 
-  /** Close the control fd; the kernel releases (cancels) an unreaped request. Idempotent. */
+  /** Whether a request's fd is still open (not reaped or closed). */
+  get isOpen(): boolean {
+    return this.ctrl !== undefined;
+  }
+
+  /** Wait with no deadline and no abort until the kernel reports the request done (or gone). */
+  protected async waitDone(onTick?: () => void): Promise<void> {
+    const ctrl = this.ctrlFile();
+    while ((await ctrl.wait(WAIT_SLICE_MS)) === 'timeout') onTick?.();
+  }
+
+  /** Close the control fd (drops cr's reference; the kernel does not cancel on close). Idempotent. */
   cancel(): void {
     const ctrl = this.ctrl;
     this.ctrl = undefined;

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import {CR_OP, CR_RSTRT} from '../../abi/blcr/constants.js';
 import {E, KernelError} from '../../errors/index.js';
-import {type RestartChild, spawnRestartChild} from '../../exec/restart-child.js';
+import {waitChild} from '../../abi/wait.js';
+import {type ChildEnd, type RestartChild, spawnRestartChild} from '../../exec/restart-child.js';
 import type {RestartOptions} from '../../schema/index.js';
 import {restartFailed} from './messages.js';
 import {CtrlRequest} from './ctrl-request.js';
@@ -17,6 +18,12 @@ export function rstrtFlags(opts: Pick<RestartOptions, 'restorePid' | 'restorePgi
   return flags;
 }
 
+/** The restarted job: its pid, and how it ends. */
+export interface RestartedJob {
+  pid: number;
+  ended: Promise<ChildEnd>;
+}
+
 export class BlcrRestart extends CtrlRequest {
   private srcFd?: number;
   private ownSrc = false;
@@ -28,7 +35,7 @@ export class BlcrRestart extends CtrlRequest {
   }
 
   /** CR_OP_RSTRT_REQ from the context file (read from offset 0) or the given fd (its current offset). */
-  request(opts: RestartOptions): void {
+  async request(opts: RestartOptions): Promise<void> {
     if (opts.source.kind === 'file') {
       try {
         this.srcFd = fs.openSync(opts.source.path, fs.constants.O_RDONLY);
@@ -39,7 +46,7 @@ export class BlcrRestart extends CtrlRequest {
     } else if (opts.source.kind === 'fd') this.srcFd = opts.source.fd;
     else throw new KernelError('CR_OP_RSTRT_REQ', E.EINVAL, 'internal error: --latest must be resolved to a file first');
     try {
-      this.ctrlFile().restartRequest({srcFd: this.srcFd!, signal: opts.signal, flags: rstrtFlags(opts), relocate: opts.relocate});
+      await this.ctrlFile().restartRequest({srcFd: this.srcFd!, signal: opts.signal, flags: rstrtFlags(opts), relocate: opts.relocate});
     } catch (error) {
       if (error instanceof KernelError) throw restartFailed('CR_OP_RSTRT_REQ', error.errno);
       throw error;
@@ -58,7 +65,7 @@ export class BlcrRestart extends CtrlRequest {
         throw error;
       }
       if (!tbl) return this.children.size;
-      const child = await spawnRestartChild(ctrl.fd, tbl.threads, tbl.cloneFlags);
+      const child = await spawnRestartChild(ctrl.fd, this.srcFd!, tbl.threads, tbl.cloneFlags);
       this.children.set(child.pid, child);
       onChild?.(child);
     }
@@ -67,6 +74,23 @@ export class BlcrRestart extends CtrlRequest {
   /** CR_OP_RSTRT_REAP: the restarted job's pid (0: its root is not cr's child). Closes the fds. */
   reap(withLog = true): number {
     return this.reapWith((ctrl) => ctrl.reapRestart(), (errno, log) => restartFailed('CR_OP_RSTRT_REAP', errno, log), withLog);
+  }
+
+  /**
+   * The restarted job, pid `pid` as REAP gave it. With --restore-pid the kernel gives the helper
+   * its old pid, so libuv (which waits for the helper's pid only) never sees it end: cr waits for
+   * it with waitpid(2) on a worker thread. Without, the pid is the helper's own and libuv may reap
+   * it first (waitpid then says ECHILD): its exit event says how it ended.
+   */
+  job(pid: number): RestartedJob {
+    for (const c of this.children.values()) c.child.unref();
+    const helper = this.children.get(pid);
+    const ended = waitChild(pid).then(async (end) => {
+      if (end) return end;
+      if (helper) return helper.ended;
+      throw new KernelError(`waitpid ${pid}`, E.ECHILD, `Restart failed: the restarted process ${pid} is not a child of cr`);
+    });
+    return {pid, ended};
   }
 
   /** Close the control fd (the kernel releases an unreaped request) and the context file. Idempotent. */

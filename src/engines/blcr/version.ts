@@ -13,18 +13,25 @@ export const CR_INTERFACE: InterfaceVersion = {major: CR_MODULE_MAJOR, minor: CR
 
 export const formatVersion = (v: InterfaceVersion) => `${v.major}.${v.minor}`;
 
+/** The ranges the mismatch probe tries. The real module logs a warning for every VERSION it
+ *  refuses, so the probe stays small: at most 16 + 3 + 8 = 27 calls, once, on a mismatch. */
+const PROBE = {minorsOfMajor0: 16, majors: 3, minorBits: 8} as const;
+
 /** Which interface the kernel accepts, found by asking: with major 0 only the exact minor passes;
- *  with a larger major every minor up to the kernel's passes. Undefined if nothing passes. */
-export function probeKernelInterface(ctrl: CtrlFile): InterfaceVersion | undefined {
-  for (let major = 0; major < 8; major++) {
-    let best: number | undefined;
-    for (let minor = 0; minor < 256; minor++) {
-      if (ctrl.version((major << 16) | minor) === 0) {
-        best = minor;
-        if (major === 0) break;
-      } else if (major > 0 && best !== undefined) break;
+ *  with a larger major every minor up to the kernel's passes (binary search). Undefined if nothing
+ *  in the probed ranges passes. */
+export function probeKernelInterface(ctrl: Pick<CtrlFile, 'version'>): InterfaceVersion | undefined {
+  for (let minor = 0; minor < PROBE.minorsOfMajor0; minor++) if (ctrl.version(minor) === 0) return {major: 0, minor};
+  for (let major = 1; major <= PROBE.majors; major++) {
+    if (ctrl.version(major << 16) !== 0) continue;
+    let lo = 0; // passes
+    let hi = 1 << PROBE.minorBits; // first minor not known to pass
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (ctrl.version((major << 16) | mid) === 0) lo = mid;
+      else hi = mid;
     }
-    if (best !== undefined) return {major, minor: best};
+    return {major, minor: lo};
   }
   return undefined;
 }
