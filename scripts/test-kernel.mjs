@@ -151,6 +151,9 @@ function report(r) {
   return out.join('\n');
 }
 
+/** The directory of this run's job dirs (made once the artifacts are there). */
+const newRunBase = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cr-kernel-lane-'));
+
 /** The runVm options that depend on the kernel, not on the scenario. */
 function kernelVmOpts(kernel, artifacts) {
   const k = KERNELS[kernel];
@@ -165,12 +168,13 @@ function kernelVmOpts(kernel, artifacts) {
   };
 }
 
-async function runAll(specs, o, runBase) {
+async function runAll(specs, o) {
   const t0 = Date.now();
   const k = KERNELS[o.kernel];
   const artifacts = await k.artifacts();
   touchArtifacts(artifacts.dir);
   const common = kernelVmOpts(o.kernel, artifacts);
+  const runBase = newRunBase();
   const tVms = Date.now();
   process.stdout.write(`${k.label}: ${artifacts.kver}, ${specs.length} scenario(s), ${Math.min(o.jobs, specs.length)} VM(s) at a time, artifacts ${artifacts.dir}\n`);
   const results = await pool(
@@ -221,7 +225,7 @@ function scenarioSpecs(kernel, filters, scenarioDir) {
 }
 
 /** The runner checked against scenarios whose outcome is known. */
-async function selfTest(o, runBase) {
+async function selfTest(o) {
   const k = KERNELS[o.kernel];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-kernel-selftest-'));
   const write = (name, body) => {
@@ -280,6 +284,7 @@ async function selfTest(o, runBase) {
   }
   const artifacts = await k.artifacts();
   const common = kernelVmOpts(o.kernel, artifacts);
+  const runBase = newRunBase();
   process.stdout.write(`${k.label} self-test: ${artifacts.kver}, ${cases.length} cases\n`);
   const t0 = Date.now();
   const results = await pool(
@@ -317,12 +322,11 @@ async function main() {
   }
   KERNELS[o.kernel].ensurePackages();
   ensureProjectBuilt(root);
-  const runBase = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-kernel-lane-'));
   if (o.selfTest) {
-    process.exitCode = (await selfTest(o, runBase)) ? 0 : 1;
+    process.exitCode = (await selfTest(o)) ? 0 : 1;
     return;
   }
-  const results = await runAll(specs, o, runBase);
+  const results = await runAll(specs, o);
   process.exitCode = results.every((r) => r.ok) ? 0 : 1;
 }
 
