@@ -122,4 +122,5 @@ describe(`cr checkpoint (${KERNEL} kernel): files are never lost`, function () {
       sh.kill('SIGKILL');
     }
   });
+
 });

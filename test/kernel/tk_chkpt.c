@@ -1,11 +1,12 @@
 /*
  * tk_chkpt.c - CR_OP_CHKPT_REQ.
  *
- * In the ioctl: the cheap checks (argument, scope, signal, destination fd),
- * then a worker thread is started. The worker runs the steps in order:
- * targets and their checks (tk_targets.c), busy locks, trigger and acks
- * (tk_handshake.c), the dump (tk_dump.c) and the signals after the
- * checkpoint (here). Errors found on the worker are returned by REAP.
+ * In the ioctl, as BLCR's do_chkpt_req: the argument, scope, signal and
+ * destination checks, the targets and their checks (tk_targets.c, with the
+ * one retry on CR_ENOSUPPORT), the triggers (tk_handshake.c). Their errors
+ * are the ioctl's, or REAP's with ASYNC_ERR. Then a worker thread waits for
+ * the handlers' answers (tk_handshake.c), dumps (tk_dump.c) and sends the
+ * signals after the checkpoint (here).
  */
 #include <errno.h>
 #include <fcntl.h>

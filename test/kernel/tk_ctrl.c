@@ -5,9 +5,11 @@
  * real fd, recorded in the table: a FIFO opened O_RDWR in $CR_TESTKERNEL_DIR
  * (named tkctrl.<pid>.<n>.<salt>, unlinked at once), so that a process that
  * inherits it (a restart child, after exec) can still tell it apart by its
- * name and inode. The fd becomes readable when its request completes (we
- * write 8 bytes to it ourselves). If the FIFO cannot be made, an eventfd
- * stands in (everything but restart children works the same).
+ * name and inode. Each open has its tk_ofile: the requests that hang off it
+ * live in memory shared with forked children (BLCR hangs them off the
+ * struct file). The fd becomes readable when a request completes (we write
+ * 8 bytes to it ourselves). If the FIFO cannot be made, an eventfd stands in
+ * (everything but restart children works the same).
  * Every other call goes to the real libc function.
  */
 #include <dlfcn.h>

@@ -254,6 +254,18 @@ static void tk_read_proc_file(pid_t pid, const char *what, char **buf, size_t *l
 	}
 }
 
+/* A file of the shared directory the stand-in opens while it answers or is held. */
+static int tk_is_own_file(const char *path)
+{
+	const char *dir = tk_env_str("CR_TESTKERNEL_DIR", TK_DEFAULT_DIR), *base;
+	size_t n = strlen(dir);
+
+	if (strncmp(path, dir, n) != 0 || path[n] != '/')
+		return 0;
+	base = path + n + 1;
+	return strncmp(base, "busy.", 5) == 0 || strncmp(base, "ack.", 4) == 0 || strncmp(base, ".ack.", 5) == 0;
+}
+
 /* "fd flags pos path" per open fd, from /proc/PID/fd and fdinfo. */
 static int tk_fds_text(pid_t pid, char **out, size_t *outlen)
 {
@@ -281,6 +293,8 @@ static int tk_fds_text(pid_t pid, char **out, size_t *outlen)
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, (int)fds[i]);
 		if (tk_readlink(path, target, sizeof(target)) != 0)
 			continue;  /* closed meanwhile */
+		if (tk_is_own_file(target))
+			continue;  /* the stand-in's, open for a moment (busy lock, ack): not the program's */
 		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, (int)fds[i]);
 		if (tk_read_file(path, &info, &ilen) == 0) {
 			for (l = strtok_r(info, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
