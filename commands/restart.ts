@@ -41,10 +41,6 @@ errors; a --run-on-* hook that exits non-zero gives its own status instead.`;
     if (opts.kmsg === 'warning') for (const line of result.log) this.note(`- ${line}`);
     if (flags.verbose) this.note(`Restarted ${result.processes} process(es), pid ${result.pid}; the job ended with ${result.exit?.signal ?? `status ${result.exit?.code ?? 0}`}`);
     if (this.jsonEnabled()) this.logJson(result);
-    if (result.exit?.signal) {
-      cr.dieBySignal(cr.signalNumber(result.exit.signal));
-      await new Promise(() => {});
-    }
-    this.exit(result.exit?.code ?? 0);
+    return this.endAsJob(result.exit);
   }
 }

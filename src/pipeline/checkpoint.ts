@@ -113,12 +113,16 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         title: 'Preflight: open /proc/checkpoint/ctrl and check the interface version',
         task: async (c) => {
           c.engine.open();
+          // One look at /proc for what the scope holds now: the manifest's files, the guard's
+          // pids, and the processes already stopped (a hold never continues them).
+          const scope = store || qplan || hold ? pidsInScope(opts.target, opts.scope) : [];
           // The files the targets use, for the manifest: read now, before any signal ends them.
-          if (store) c.openFiles = openFilesOf(pidsInScope(opts.target, opts.scope));
+          if (store) c.openFiles = openFilesOf(scope);
+          if (hold) c.stoppedBefore = stoppedNow(scope);
           // --quiesce: every device and the log server are checked before the targets are touched.
           if (qplan) {
             c.quiesceDevices = await prepareQuiesce(qplan, qops!);
-            c.targets = pidsInScope(opts.target, opts.scope);
+            c.targets = scope;
           }
         },
       },
@@ -141,7 +145,6 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             c.guard = qops!.guard = qmod!.startGuard();
             c.guard.holding(c.targets);
           }
-          if (hold) c.stoppedBefore = stoppedNow(pidsInScope(opts.target, opts.scope));
           await c.engine.request(kernelOpts, c.pending.fd);
           c.requested = true;
           if (q) c.held = c.targets;

@@ -46,8 +46,7 @@ static int tk_valid_signal(int s)
 /* The destination, as BLCR's cr_loc_init and validate_file check it (their log lines). */
 static int tk_loc_init(struct tk_req *req, struct tk_chkpt *ck, int ctrl_fd)
 {
-	int fd = ck->args.cr_fd, fl, dfd;
-	struct tk_ofile *mine = NULL, *theirs = NULL;
+	int fd = ck->args.cr_fd, fl, dfd, rel;
 	struct stat sb;
 
 	if (fd == CR_DEST_CWD) {
@@ -61,27 +60,18 @@ static int tk_loc_init(struct tk_req *req, struct tk_chkpt *ck, int ctrl_fd)
 			return EINVAL;
 		}
 		/* The very open file the request is made on (a dup of the ctrl fd counts). */
-		if (tk_ofile_get(ctrl_fd, &mine) == 0 && tk_ofile_get(fd, &theirs) == 0 && mine == theirs) {
-			pthread_mutex_lock(&tk_mu);
-			tk_ofile_put_locked(mine);
-			tk_ofile_put_locked(theirs);
-			pthread_mutex_unlock(&tk_mu);
+		rel = tk_ofile_relation(ctrl_fd, fd);
+		if (rel == 2) {
 			tk_req_log(req, "file descriptor %d is the ctrl descriptor", fd);
 			return EINVAL;
 		}
-		pthread_mutex_lock(&tk_mu);
-		if (mine != NULL)
-			tk_ofile_put_locked(mine);
-		if (theirs != NULL)
-			tk_ofile_put_locked(theirs);
-		pthread_mutex_unlock(&tk_mu);
 		if (S_ISREG(sb.st_mode) || S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)) {
 			if (S_ISREG(sb.st_mode) && sb.st_nlink > 1)
 				return EMLINK;
 			if ((fl & O_ACCMODE) == O_RDONLY || (fl & O_PATH))
 				return EBADF;
 			/* Another ctrl file is a regular file to BLCR: writing to it fails. */
-			ck->dest_is_ctrl = theirs != NULL || tk_ctrl_file_ident(fd, NULL, 0, NULL) == 0;
+			ck->dest_is_ctrl = rel == 1 || tk_ctrl_file_ident(fd, NULL, 0, NULL) == 0;
 		} else if (!S_ISDIR(sb.st_mode)) {
 			tk_req_log(req, "unsupported file type");
 			return EINVAL;

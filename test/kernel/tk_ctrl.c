@@ -303,6 +303,27 @@ int tk_ofile_get(int fd, struct tk_ofile **out)
 	return s != NULL ? 0 : EBADF;  /* EBADF: closed concurrently */
 }
 
+/*
+ * How `fd` relates to the request's ctrl fd: 2 when it is the very open file the request is made
+ * on (a dup of the ctrl fd counts), 1 when it is another emulated ctrl file, 0 otherwise.
+ */
+int tk_ofile_relation(int ctrl_fd, int fd)
+{
+	struct tk_ofile *mine = NULL, *theirs = NULL;
+	int rel;
+
+	tk_ofile_get(ctrl_fd, &mine);
+	tk_ofile_get(fd, &theirs);
+	rel = theirs == NULL ? 0 : theirs == mine ? 2 : 1;
+	pthread_mutex_lock(&tk_mu);
+	if (mine != NULL)
+		tk_ofile_put_locked(mine);
+	if (theirs != NULL)
+		tk_ofile_put_locked(theirs);
+	pthread_mutex_unlock(&tk_mu);
+	return rel;
+}
+
 /* A restart request on fd made by this process, still there. */
 static struct tk_req *tk_local_rstrt_locked(struct tk_ofile *of)
 {

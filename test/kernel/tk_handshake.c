@@ -142,6 +142,19 @@ void tk_trigger(struct tk_chkpt *ck)
 		if (tk_proc_status(t->pid, &st) == 0 && st.state == 'T') {
 			if (kill(t->pid, SIGCONT) == 0)
 				t->continued = 1;
+			/*
+			 * Let the target take the SIGCONT before it is triggered: a SIGCONT still
+			 * pending when the target is stopped again is discarded, so whether its
+			 * handler saw it would depend on timing (the parity list's documented limit
+			 * is that it does). Bounded: 2 s.
+			 */
+			for (tries = 0; t->continued && tries < 2000; tries++) {
+				if (tk_proc_status(t->pid, &st) != 0 ||
+				    (st.state != 'T' && !((st.sigpnd | st.shdpnd) & (1ull << (SIGCONT - 1)))))
+					break;
+				tk_sleep_ns(1000000);
+			}
+			tries = 0;
 		}
 		while (sigqueue(t->pid, CR_SIGNUM, val) != 0 && errno == EAGAIN && ++tries < 100)
 			tk_sleep_ns(1000000);

@@ -103,6 +103,7 @@ TK_HIDDEN void tk_sh_lock(struct tk_shared *sh);
 TK_HIDDEN void tk_sh_unlock(struct tk_shared *sh);
 /* The ofile of an emulated fd, with a new reference: 0, or EBADF. */
 TK_HIDDEN int tk_ofile_get(int fd, struct tk_ofile **out);
+TK_HIDDEN int tk_ofile_relation(int ctrl_fd, int fd);
 TK_HIDDEN void tk_ofile_put_locked(struct tk_ofile *of);
 
 /* The fd's restart request made by this process, with a new reference: 0, or EINVAL
@@ -202,6 +203,7 @@ struct tk_pstatus {
 	char state;
 	char name[16];  /* Name: (the comm) */
 	uint64_t sigcgt, sigign, capeff;
+	uint64_t sigpnd, shdpnd;  /* pending: the thread's, the process's */
 };
 
 struct tk_pstat {

@@ -69,6 +69,10 @@ static int tk_status_path(const char *path, struct tk_pstatus *st)
 			st->sigign = tk_hex(v);
 		} else if (strcmp(line, "SigCgt") == 0) {
 			st->sigcgt = tk_hex(v);
+		} else if (strcmp(line, "SigPnd") == 0) {
+			st->sigpnd = tk_hex(v);
+		} else if (strcmp(line, "ShdPnd") == 0) {
+			st->shdpnd = tk_hex(v);
 		} else if (strcmp(line, "CapEff") == 0) {
 			st->capeff = tk_hex(v);
 		}

@@ -225,23 +225,16 @@ static int tk_check_reloc(struct tk_req *req, struct tk_rstrt *rs)
 static int tk_check_source(struct tk_req *req, int ctrl_fd, struct tk_rstrt *rs)
 {
 	int fd = rs->args.cr_fd, fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1, err = 0;
-	struct tk_ofile *mine = NULL, *theirs = NULL;
 	struct stat sb;
 
 	if (fl < 0 || fstat(fd, &sb) != 0) {
 		tk_req_log(req, "invalid file descriptor %d received", fd);
 		err = EINVAL;
 	} else {
-		if (tk_ofile_get(ctrl_fd, &mine) == 0 && tk_ofile_get(fd, &theirs) == 0 && mine == theirs) {
+		if (tk_ofile_relation(ctrl_fd, fd) == 2) {
 			tk_req_log(req, "file descriptor %d is the ctrl descriptor", fd);
 			err = EINVAL;
 		}
-		pthread_mutex_lock(&tk_mu);
-		if (mine != NULL)
-			tk_ofile_put_locked(mine);
-		if (theirs != NULL)
-			tk_ofile_put_locked(theirs);
-		pthread_mutex_unlock(&tk_mu);
 	}
 	if (err == 0 && S_ISDIR(sb.st_mode)) {
 		if (faccessat(fd, ".", R_OK | X_OK, AT_EACCESS) != 0) {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type {CheckpointOptions} from '../../schema/index.js';
 import {Getopt, type LongOption, readInt} from '../getopt.js';
-import {type ParseOutcome, ParseStop} from './outcome.js';
+import {outcomeOf, type ParseOutcome, ParseStop} from './outcome.js';
 
 const SHORT = 'f:d:F:S:pgsTct:qvh';
 const opt = (name: string, hasArg: 0 | 1 | 2, val = name): LongOption => ({name, hasArg, val});
@@ -38,12 +38,7 @@ export interface CrCheckpointRun {
 
 /** Parse cr_checkpoint's argv (without argv[0]); relative names are resolved against `cwd`. */
 export function parseCrCheckpoint(argv: readonly string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): ParseOutcome<CrCheckpointRun> {
-  try {
-    return {kind: 'run', ...scan(argv, cwd, env)};
-  } catch (error) {
-    if (error instanceof ParseStop) return error.outcome;
-    throw error;
-  }
+  return outcomeOf(() => scan(argv, cwd, env));
 }
 
 function scan(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): CrCheckpointRun {

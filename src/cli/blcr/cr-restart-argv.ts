@@ -6,7 +6,7 @@ import path from 'node:path';
 import type {RestartOptions} from '../../schema/index.js';
 import {Getopt, type LongOption, readInt} from '../getopt.js';
 import {MAX_RELOCATIONS, splitRelocation} from '../relocate.js';
-import {type ParseOutcome, ParseStop} from './outcome.js';
+import {outcomeOf, type ParseOutcome, ParseStop} from './outcome.js';
 
 const SHORT = 'qvhS:F:d:f:';
 const opt = (name: string, hasArg: 0 | 1, val = name): LongOption => ({name, hasArg, val});
@@ -37,12 +37,7 @@ export interface CrRestartRun {
 
 /** Parse cr_restart's argv (without argv[0]); a relative FILE is resolved against `cwd`. */
 export function parseCrRestart(argv: readonly string[], cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): ParseOutcome<CrRestartRun> {
-  try {
-    return {kind: 'run', ...scan(argv, cwd, env)};
-  } catch (error) {
-    if (error instanceof ParseStop) return error.outcome;
-    throw error;
-  }
+  return outcomeOf(() => scan(argv, cwd, env));
 }
 
 function scan(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): CrRestartRun {

@@ -19,3 +19,13 @@ export type ParseOutcome<T> =
 export class ParseStop {
   constructor(readonly outcome: Exclude<ParseOutcome<never>, {kind: 'run'}>) {}
 }
+
+/** Run an option loop that throws ParseStop for its early ends; anything else is a run. */
+export function outcomeOf<T>(scan: () => T): ParseOutcome<T> {
+  try {
+    return {kind: 'run', ...scan()};
+  } catch (error) {
+    if (error instanceof ParseStop) return error.outcome;
+    throw error;
+  }
+}
