@@ -7,6 +7,11 @@ export default class Checkpoint extends CrCommand {
   static override description = `Sends CR_OP_CHKPT_REQ to the BLCR kernel module for ID and writes the context file.
 By default the file is context.<ID> in the current directory, written atomically: a temporary name in the same
 directory, fsync, rename, fsync of the directory, so a crash never harms the previous checkpoint.
+A signal after the checkpoint other than SIGCONT (--stop, --term, --kill, --abort, -S) reaches the job only once the
+checkpoint is durable: the kernel is asked to stop the targets, and cr sends the signal after the publish. A failed
+checkpoint never sends it and never leaves the job stopped. BLCR cannot cancel a dump, so --time, SIGINT and
+SIGTERM make cr wait for the kernel to finish with the targets, continue them, remove the unfinished file and exit
+110, 130 or 143.
 Exit status: 0 on success, otherwise errno & 0xff as BLCR's tools (ESRCH 3, EBUSY 16, CR_E* 50..61, ENOSYS 38),
 255 for usage errors.`;
   static override examples = [
@@ -24,6 +29,8 @@ Exit status: 0 on success, otherwise errno & 0xff as BLCR's tools (ESRCH 3, EBUS
     this.quiet = flags.quiet;
     const cr = await import('../src/index.js');
     const opts = cr.checkpointOptionsFromFlags(flags, raw, args.id);
+    // cr in the scope of its own checkpoint: a checkpointable parent takes cr's place (same pid).
+    cr.standAsideIfInScope(opts);
     const abort = new AbortController();
     // The first SIGINT/SIGTERM abandons the checkpoint; cr still waits for the kernel to finish with
     // the targets (BLCR cannot cancel a dump) so the job is left running, so later ones are ignored.

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {CrCommand} from '../src/cli/base-command.js';
+import {RUN_OWN_OPTIONS, splitRunArgv} from '../src/cli/run-argv.js';
 
 export default class Run extends CrCommand {
   static override summary = 'Run a program so it can be checkpointed (cr_run compatible).';
@@ -16,10 +17,13 @@ libcr_run/libcr_omit entries, and execs PROG: the pid is kept, so a batch script
   };
 
   async run() {
-    const {args, argv, raw} = await this.parse(Run);
-    const order = raw.map((r) => (r as {flag?: string}).flag).filter((f) => f === 'omit' || f === 'run');
-    const omit = order.at(-1) === 'omit';
+    const {options, program} = splitRunArgv(this.argv, RUN_OWN_OPTIONS);
+    // cr run's options stop at PROG (src/cli/run.ts puts a `--` there): oclif sees cr run's
+    // options and PROG's name only, never PROG's own arguments.
+    this.argv = [...options, ...(program.length > 0 ? ['--', program[0]] : [])];
+    const {args} = await this.parse(Run);
+    const omit = options.filter((o) => o === '--omit' || o === '--run').at(-1) === '--omit';
     const cr = await import('../src/index.js');
-    cr.runProgram(args.prog, (argv as string[]).slice(1), omit);
+    cr.runProgram(args.prog, program.slice(1), omit);
   }
 }

@@ -10,6 +10,7 @@ import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cr = path.join(root, 'bin', 'cr.js');
+const tool = (name) => path.join(root, 'bin', `${name}.js`);
 const tk = path.join(root, 'test', 'kernel', 'build');
 const runs = Number(process.env.BENCH_RUNS ?? 30);
 
@@ -37,6 +38,10 @@ const cases = {
   'cr --help': () => [process.execPath, [cr, '--help'], process.env],
   'cr checkpoint (test kernel, 64 KiB dump)': () => [process.execPath, [cr, 'checkpoint', '-q', '--clobber', '-f', path.join(work, 'bench.ctx'), String(target.pid)], kernelEnv],
   'cr restart (test kernel, job killed at once)': () => [process.execPath, [cr, 'restart', '-q', '--kill', '--no-restore-pid', ctx], kernelEnv, 'SIGKILL'],
+  'cr_checkpoint --help': () => [process.execPath, [tool('cr_checkpoint'), '--help'], process.env],
+  'cr_checkpoint (test kernel, 64 KiB dump)': () => [process.execPath, [tool('cr_checkpoint'), '-q', '--clobber', '-f', path.join(work, 'bench2.ctx'), String(target.pid)], kernelEnv],
+  'cr_restart (test kernel, job killed at once)': () => [process.execPath, [tool('cr_restart'), '-q', '--kill', '--no-restore-pid', ctx], kernelEnv, 'SIGKILL'],
+  'cr_run true': () => [process.execPath, [tool('cr_run'), 'true'], {...process.env, LD_LIBRARY_PATH: tk}],
 };
 
 function timeOnce([cmd, args, env, expectSignal]) {
@@ -102,3 +107,8 @@ fs.rmSync(work, {recursive: true, force: true});
 
 // cr dmlog serve: throughput and latency through the netlink connector (scripts/bench-dmlog.mjs).
 if (process.env.BENCH_DMLOG !== '0') await (await import('./bench-dmlog.mjs')).benchDmlog();
+
+// The real BLCR module (Linux 3.10 under qemu, the BLCR lane's guest): a 1 GiB target checkpointed
+// and restarted by BLCR's tools and by cr, interleaved in one guest (test/vm/blcr-bench). Needs
+// root and the BLCR lab beside the project; BENCH_BLCR=0 skips it.
+if (process.env.BENCH_BLCR !== '0') await (await import('./bench-blcr.mjs')).benchBlcr(root);

@@ -21,7 +21,7 @@ const step = (what) => process.stderr.write(`build: ${what}\n`);
 step('tsc');
 run(bin('tsc'), ['-p', 'tsconfig.json']);
 
-step('bundle dist/bundle/cr.js');
+step('bundle dist/bundle/ (cr, cr_checkpoint, cr_restart, cr_run)');
 const esbuild = await import('esbuild');
 fs.rmSync(path.join(root, 'dist', 'bundle'), {recursive: true, force: true});
 // oclif core requires these at load time but uses them only on some paths (plugin globbing, help
@@ -57,7 +57,13 @@ module.exports = new Proxy({}, {get: (_, k) => (k === '__esModule' ? ${esModuleF
 await esbuild.build({
   plugins: [lazyModules],
   absWorkingDir: root,
-  entryPoints: {cr: 'commands/index.ts'},
+  // cr, and BLCR's three tools (src/cli/blcr/): separate entries sharing chunks, no oclif in theirs.
+  entryPoints: {
+    cr: 'commands/index.ts',
+    cr_checkpoint: 'src/cli/blcr/cr-checkpoint.ts',
+    cr_restart: 'src/cli/blcr/cr-restart.ts',
+    cr_run: 'src/cli/blcr/cr-run.ts',
+  },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

@@ -1,9 +1,15 @@
 #!/usr/bin/env node
-// The kernel test lane: every test/vm/scenarios/*.sh runs in its own qemu VM (TCG) booting
-// Debian's kernel with the host's / shared read-only, device-mapper modules loaded.
+// The kernel test lanes: every scenario runs in its own qemu VM (TCG) with the host's / shared
+// read-only. Two kernels:
+//   debian  Debian's 6.1 kernel, device-mapper modules loaded: test/vm/scenarios/*.sh (npm run test:kernel)
+//   blcr    Linux 3.10 with the real BLCR modules loaded, both built from the BLCR lab and cached:
+//           test/vm/blcr/*.sh (npm run test:blcr)
 //
 //   node scripts/test-kernel.mjs [options] [filter...]
 //     filter          run only scenarios whose name contains one of these strings
+//     --kernel K      debian (default) or blcr
+//     --scenarios DIR scenarios from DIR instead of the kernel's own directory (npm run bench:
+//                     test/vm/blcr-bench)
 //     --jobs N        VMs at a time (default 2)
 //     --boot-limit S  seconds from qemu start to the guest's ready marker (default 120)
 //     --keep          keep every job dir (failed ones are always kept)
@@ -14,20 +20,52 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {ensureBootArtifacts, ensurePackages, ensureProjectBuilt, touchArtifacts} from './kernel-lane/artifacts.mjs';
+import {ensureBootArtifacts, ensurePackages, ensureProjectBuilt} from './kernel-lane/artifacts.mjs';
+import {blcrLabDir, ensureBlcrArtifacts, ensureBlcrPackages, recipeInputs} from './kernel-lane/blcr-artifacts.mjs';
+import {touchArtifacts} from './kernel-lane/host.mjs';
 import {READY_MARKER, readHeader, runVm} from './kernel-lane/vm.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const scenarioDir = path.join(root, 'test/vm/scenarios');
 const DEFAULT_TIMEOUT_S = 240;
+const DEFAULT_MEM_MIB = 1536;
+
+/** What differs between the kernels; everything else (guest, runner, report) is shared. */
+const KERNELS = {
+  debian: {
+    label: 'kernel lane',
+    scenarioDir: 'test/vm/scenarios',
+    preflight: () => {},
+    ensurePackages,
+    artifacts: async () => ensureBootArtifacts(root),
+    guestEnv: () => [],
+    seedEntropy: false,
+    dmesgFailures: [],
+  },
+  blcr: {
+    label: 'blcr lane',
+    scenarioDir: 'test/vm/blcr',
+    // The BLCR lab's sources and patches are there (checked before anything is installed or built).
+    preflight: () => recipeInputs(blcrLabDir(root)),
+    ensurePackages: ensureBlcrPackages,
+    artifacts: () => ensureBlcrArtifacts(root),
+    guestEnv: (a) => [`CR_BLCR_PREFIX='${a.prefix}'`],
+    // 3.10 has no getrandom(2): the guest credits host randomness before anything runs node.
+    seedEntropy: true,
+    // The whole kernel log of every scenario's VM is checked for these: the module's complaint
+    // when a ctrl fd is closed mid-request, and kernel bugs.
+    dmesgFailures: [/File descriptor closed unexpectedly!/, /BUG:/, /Oops/],
+  },
+};
 
 function usage(msg) {
-  process.stderr.write(`test:kernel: ${msg}\nusage: node scripts/test-kernel.mjs [--jobs N] [--boot-limit S] [--keep] [--self-test] [filter...]\n`);
+  process.stderr.write(
+    `test:kernel: ${msg}\nusage: node scripts/test-kernel.mjs [--kernel debian|blcr] [--jobs N] [--boot-limit S] [--keep] [--self-test] [filter...]\n`,
+  );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = {jobs: 2, bootLimitS: Number(process.env.CR_KERNEL_LANE_BOOT_LIMIT || 120), keep: false, selfTest: false, filters: []};
+  const o = {kernel: 'debian', jobs: 2, bootLimitS: Number(process.env.CR_KERNEL_LANE_BOOT_LIMIT || 120), keep: false, selfTest: false, filters: []};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -35,7 +73,13 @@ function parseArgs(argv) {
       if (!Number.isFinite(n) || n <= 0) usage(`${a} needs a positive number`);
       return n;
     };
-    if (a === '--jobs') o.jobs = Math.floor(num());
+    if (a === '--kernel') {
+      o.kernel = argv[++i];
+      if (!Object.hasOwn(KERNELS, o.kernel ?? '')) usage(`--kernel must be one of ${Object.keys(KERNELS).join(', ')}, got ${o.kernel ?? 'nothing'}`);
+    } else if (a === '--scenarios') {
+      o.scenarioDir = argv[++i];
+      if (!o.scenarioDir || !fs.existsSync(path.resolve(root, o.scenarioDir))) usage(`--scenarios needs an existing directory, got ${o.scenarioDir ?? 'nothing'}`);
+    } else if (a === '--jobs') o.jobs = Math.floor(num());
     else if (a === '--boot-limit') o.bootLimitS = num();
     else if (a === '--keep') o.keep = true;
     else if (a === '--self-test') o.selfTest = true;
@@ -46,12 +90,22 @@ function parseArgs(argv) {
   return o;
 }
 
-function scenarioTimeout(file) {
-  const t = readHeader(file).timeout;
-  if (t === undefined) return DEFAULT_TIMEOUT_S;
+/** A positive number from a scenario header (`# timeout: 300`, `# mem: 3072`), else the default. */
+function headerNumber(file, key, dflt) {
+  const t = readHeader(file)[key];
+  if (t === undefined) return dflt;
   const n = Number(t);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${file}: bad "# timeout: ${t}" header`);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${file}: bad "# ${key}: ${t}" header`);
   return n;
+}
+
+/** The package's commands (package.json "bin") as the guest's CRVM_BINS: "name:path ...". */
+function packageBins() {
+  const bin = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).bin ?? {};
+  return Object.entries(bin).map(([name, file]) => {
+    if (!/^[\w.-]+$/.test(name) || !/^[\w./-]+$/.test(file)) throw new Error(`package.json: bin entry ${name}: ${file} is not a plain name and path`);
+    return `${name}:${path.normalize(file)}`;
+  });
 }
 
 /** Run tasks (functions returning promises) at most `limit` at a time, results in task order. */
@@ -87,6 +141,7 @@ function report(r) {
     out.push('  --- console (boot) ---', indent(tail(r.console, 60)));
   }
   if (r.dmesg) out.push('  --- dmesg since the scenario started (tail, captured by the guest) ---', indent(tail(r.dmesg, 40)));
+  if (r.dmesgHits?.length) out.push('  --- kernel log lines the lane does not accept (dmesg.full in the job dir) ---', indent(r.dmesgHits.slice(0, 20)));
   const bgDir = path.join(r.jobDir, 'bg');
   for (const f of fs.existsSync(bgDir) ? fs.readdirSync(bgDir).sort() : []) {
     const text = fs.readFileSync(path.join(bgDir, f), 'utf8');
@@ -96,15 +151,36 @@ function report(r) {
   return out.join('\n');
 }
 
-async function runAll(specs, o, runBase) {
+/** The directory of this run's job dirs (made once the artifacts are there). */
+const newRunBase = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cr-kernel-lane-'));
+
+/** The runVm options that depend on the kernel, not on the scenario. */
+function kernelVmOpts(kernel, artifacts) {
+  const k = KERNELS[kernel];
+  return {
+    root,
+    artifacts,
+    kernel,
+    bins: packageBins(),
+    guestEnv: k.guestEnv(artifacts),
+    seedEntropy: k.seedEntropy,
+    dmesgFailures: k.dmesgFailures,
+  };
+}
+
+async function runAll(specs, o) {
   const t0 = Date.now();
-  const artifacts = ensureBootArtifacts(root);
+  const k = KERNELS[o.kernel];
+  const artifacts = await k.artifacts();
   touchArtifacts(artifacts.dir);
-  process.stdout.write(`kernel lane: ${artifacts.kver}, ${specs.length} scenario(s), ${Math.min(o.jobs, specs.length)} VM(s) at a time, artifacts ${artifacts.dir}\n`);
+  const common = kernelVmOpts(o.kernel, artifacts);
+  const runBase = newRunBase();
+  const tVms = Date.now();
+  process.stdout.write(`${k.label}: ${artifacts.kver}, ${specs.length} scenario(s), ${Math.min(o.jobs, specs.length)} VM(s) at a time, artifacts ${artifacts.dir}\n`);
   const results = await pool(
     specs.map((s) => async () => {
       const jobDir = path.join(runBase, s.name);
-      const r = await runVm({root, artifacts, bootLimitS: o.bootLimitS, ...s, jobDir});
+      const r = await runVm({...common, bootLimitS: o.bootLimitS, ...s, jobDir});
       process.stdout.write(`${report(r)}\n`);
       if (r.ok && !o.keep) fs.rmSync(jobDir, {recursive: true, force: true});
       return r;
@@ -113,31 +189,44 @@ async function runAll(specs, o, runBase) {
   );
   const failed = results.filter((r) => !r.ok);
   const wall = (Date.now() - t0) / 1000;
+  const prep = artifacts.built ? ` (artifacts built in ${((tVms - t0) / 1000).toFixed(1)} s)` : '';
   process.stdout.write(
-    `kernel lane: ${results.length - failed.length} passed, ${failed.length} failed` +
-      `${failed.length ? ` (${failed.map((r) => r.name).join(', ')})` : ''} in ${wall.toFixed(1)} s\n`,
+    `${k.label}: ${results.length - failed.length} passed, ${failed.length} failed` +
+      `${failed.length ? ` (${failed.map((r) => r.name).join(', ')})` : ''} in ${wall.toFixed(1)} s${prep}\n`,
   );
   if (failed.length === 0 && !o.keep) fs.rmSync(runBase, {recursive: true, force: true});
-  else process.stdout.write(`kernel lane: job dirs kept under ${runBase}\n`);
+  else process.stdout.write(`${k.label}: job dirs kept under ${runBase}\n`);
   return results;
 }
 
-function scenarioSpecs(filters) {
+function scenarioSpecs(kernel, filters, scenarioDir) {
+  const rel = scenarioDir ?? KERNELS[kernel].scenarioDir;
+  const dir = path.join(root, rel);
   const names = fs
-    .readdirSync(scenarioDir)
+    .readdirSync(dir)
     .filter((f) => f.endsWith('.sh'))
     .map((f) => f.slice(0, -3))
     .sort();
   const chosen = filters.length ? names.filter((n) => filters.some((f) => n.includes(f))) : names;
-  if (chosen.length === 0) usage(`no scenario in test/vm/scenarios matches ${filters.join(' ')}`);
-  return chosen.map((name) => {
-    const file = path.join(scenarioDir, `${name}.sh`);
-    return {name, file, timeoutS: scenarioTimeout(file)};
-  });
+  if (chosen.length === 0) usage(`no scenario in ${rel} matches ${filters.join(' ')}`);
+  // Longest time limit first (then by name): the long scenarios start at once and overlap.
+  return chosen
+    .map((name) => {
+      const file = path.join(dir, `${name}.sh`);
+      return {
+        name,
+        file,
+        timeoutS: headerNumber(file, 'timeout', DEFAULT_TIMEOUT_S),
+        memMiB: headerNumber(file, 'mem', DEFAULT_MEM_MIB),
+        cpus: headerNumber(file, 'cpus', 1),
+      };
+    })
+    .sort((a, b) => b.timeoutS - a.timeoutS || a.name.localeCompare(b.name));
 }
 
 /** The runner checked against scenarios whose outcome is known. */
-async function selfTest(o, runBase) {
+async function selfTest(o) {
+  const k = KERNELS[o.kernel];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-kernel-selftest-'));
   const write = (name, body) => {
     const file = path.join(dir, `${name}.sh`);
@@ -182,12 +271,25 @@ async function selfTest(o, runBase) {
       what: 'a boot past the boot limit is killed, FAIL',
     },
   ];
-  const artifacts = ensureBootArtifacts(root);
-  process.stdout.write(`kernel lane self-test: ${artifacts.kver}, ${cases.length} cases\n`);
+  if (k.dmesgFailures.length) {
+    cases.push({
+      spec: {
+        name: 'selftest-dmesg',
+        file: write('selftest-dmesg', 'echo "blcr: selftest: File descriptor closed unexpectedly!" > /dev/kmsg\necho "exiting 0"'),
+        timeoutS: 30,
+      },
+      expect: (r) => !r.ok && r.rc === 0 && /File descriptor closed unexpectedly!/.test(r.reason) && r.dmesgHits.length === 1,
+      what: 'a scenario that exits 0 with "File descriptor closed unexpectedly!" in the kernel log is FAIL, the line named',
+    });
+  }
+  const artifacts = await k.artifacts();
+  const common = kernelVmOpts(o.kernel, artifacts);
+  const runBase = newRunBase();
+  process.stdout.write(`${k.label} self-test: ${artifacts.kver}, ${cases.length} cases\n`);
   const t0 = Date.now();
   const results = await pool(
     cases.map((c) => async () => {
-      const r = await runVm({root, artifacts, bootLimitS: c.bootLimitS ?? o.bootLimitS, ...c.spec, jobDir: path.join(runBase, c.spec.name)});
+      const r = await runVm({...common, bootLimitS: c.bootLimitS ?? o.bootLimitS, ...c.spec, jobDir: path.join(runBase, c.spec.name)});
       process.stdout.write(`${report(r)}\n`);
       return r;
     }),
@@ -200,31 +302,35 @@ async function selfTest(o, runBase) {
     if (!good) bad++;
     process.stdout.write(`${good ? 'ok  ' : 'BAD '} ${c.spec.name}: ${c.what}\n`);
   });
-  process.stdout.write(`kernel lane self-test: ${cases.length - bad}/${cases.length} as expected in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`${k.label} self-test: ${cases.length - bad}/${cases.length} as expected in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   fs.rmSync(dir, {recursive: true, force: true});
   if (!bad && !o.keep) {
     fs.rmSync(runBase, {recursive: true, force: true});
-    process.stdout.write('kernel lane self-test: job dirs removed (all verdicts as expected)\n');
-  } else process.stdout.write(`kernel lane self-test: job dirs kept under ${runBase}\n`);
+    process.stdout.write(`${k.label} self-test: job dirs removed (all verdicts as expected)\n`);
+  } else process.stdout.write(`${k.label} self-test: job dirs kept under ${runBase}\n`);
   return bad === 0;
 }
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (process.getuid?.() !== 0) usage('needs root (apt-get, the artifact cache, loop and dm devices in the guest)');
-  const specs = o.selfTest ? [] : scenarioSpecs(o.filters);
-  ensurePackages();
+  const specs = o.selfTest ? [] : scenarioSpecs(o.kernel, o.filters, o.scenarioDir);
+  try {
+    KERNELS[o.kernel].preflight();
+  } catch (e) {
+    usage(e.message);
+  }
+  KERNELS[o.kernel].ensurePackages();
   ensureProjectBuilt(root);
-  const runBase = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-kernel-lane-'));
   if (o.selfTest) {
-    process.exitCode = (await selfTest(o, runBase)) ? 0 : 1;
+    process.exitCode = (await selfTest(o)) ? 0 : 1;
     return;
   }
-  const results = await runAll(specs, o, runBase);
+  const results = await runAll(specs, o);
   process.exitCode = results.every((r) => r.ok) ? 0 : 1;
 }
 
 main().catch((e) => {
-  process.stderr.write(`test:kernel: ${e.stack ?? e}\n`);
+  process.stderr.write(`test:kernel: ${e.brief ? e.message : (e.stack ?? e)}\n`);
   process.exit(1);
 });

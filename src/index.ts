@@ -1,6 +1,7 @@
 // The public API of cr: what commands/ and examples/ use. Nothing here loads koffi at import.
 export {blcrInfo, type BlcrInfo} from './engines/blcr/info.js';
 export {runCheckpoint, type CheckpointResult} from './pipeline/checkpoint.js';
+export {standAsideIfInScope} from './pipeline/stand-aside.js';
 export type {OutputMode} from './pipeline/renderer.js';
 export {checkpointOptionsFromFlags, parseId} from './cli/checkpoint-flags.js';
 export {runProgram} from './engines/blcr/run.js';

@@ -1,26 +1,16 @@
-// Kernel lane, host side: the packages the lane needs, the project build, and the boot artifacts
-// (the uncompressed vmlinux and a small initramfs), cached per kernel and guest-init version.
+// Kernel lane, host side, Debian's kernel: the packages the lane needs, the project build, and
+// the boot artifacts (the uncompressed vmlinux and a small initramfs), cached per kernel and
+// guest-init version.
 import {execFileSync, spawnSync} from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
-
-const log = (msg) => process.stderr.write(`test:kernel: ${msg}\n`);
+import {aptInstall, dpkgInstalled, fileStamp, have, log, pruneCache, sha256} from './host.mjs';
+import {buildInitramfs, initramfsInputs} from './initramfs.mjs';
 
 // Modules stage 1 loads before it can mount anything (their dependencies come from modprobe).
 const INITRAMFS_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'];
 // Bump when the initramfs layout built below changes (the init scripts are hashed anyway).
 const LAYOUT_VERSION = 1;
-
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], {stdio: 'ignore'}).status === 0;
-}
-
-function dpkgInstalled(pkg) {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], {encoding: 'utf8'});
-  return r.status === 0 && r.stdout.includes('install ok installed');
-}
 
 /** Kernel releases that have both /boot/vmlinuz-KVER and modules, newest first. */
 export function installedKernels() {
@@ -49,11 +39,7 @@ export function ensurePackages() {
   // Used by the scenarios in the guest, which runs this machine's /usr/bin (not a user's PATH).
   if (!fs.existsSync('/usr/bin/python3')) want.push('python3');
   if (!fs.existsSync('/usr/sbin/mkfs.ext4') && !fs.existsSync('/sbin/mkfs.ext4')) want.push('e2fsprogs');
-  if (want.length === 0) return;
-  log(`installing ${want.join(' ')}`);
-  const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'};
-  execFileSync('apt-get', ['update', '-qq'], {stdio: 'inherit', env});
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...want], {stdio: 'inherit', env});
+  aptInstall(want);
 }
 
 /** The guest runs bin/cr.js and the test kernel from this tree: build them if they are missing. */
@@ -66,12 +52,6 @@ export function ensureProjectBuilt(root) {
     log('test/kernel/build missing: make -C test/kernel');
     execFileSync('make', ['-C', 'test/kernel'], {cwd: root, stdio: 'inherit'});
   }
-}
-
-function sha256(...parts) {
-  const h = crypto.createHash('sha256');
-  for (const p of parts) h.update(typeof p === 'string' ? p : p).update('\0');
-  return h.digest('hex');
 }
 
 /**
@@ -111,57 +91,9 @@ function moduleBytes(file) {
   throw new Error(`unsupported module file ${file}`);
 }
 
-/** A newc cpio archive (what the kernel unpacks as initramfs), built in memory. */
-class Cpio {
-  constructor() {
-    this.parts = [];
-    this.ino = 1;
-  }
-  add(name, mode, data = Buffer.alloc(0), rdev = [0, 0]) {
-    const nameBuf = Buffer.from(`${name}\0`);
-    const fields = [this.ino++, mode, 0, 0, 1, 0, data.length, 0, 0, rdev[0], rdev[1], nameBuf.length, 0];
-    const header = Buffer.from(`070701${fields.map((f) => f.toString(16).padStart(8, '0')).join('')}`);
-    const pad = (n) => Buffer.alloc((4 - (n % 4)) % 4);
-    this.parts.push(header, nameBuf, pad(header.length + nameBuf.length), data, pad(data.length));
-  }
-  dir(name) {
-    this.add(name, 0o040755);
-  }
-  file(name, data, perm = 0o644) {
-    this.add(name, 0o100000 | perm, data);
-  }
-  symlink(name, target) {
-    this.add(name, 0o120777, Buffer.from(target));
-  }
-  chardev(name, major, minor) {
-    this.add(name, 0o020600, Buffer.alloc(0), [major, minor]);
-  }
-  finish() {
-    this.add('TRAILER!!!', 0);
-    return Buffer.concat(this.parts);
-  }
-}
-
-function buildInitramfs(kver, guestDir, out) {
-  const c = new Cpio();
-  for (const d of ['bin', 'dev', 'proc', 'sys', 'lower', 'rw', 'newroot', 'modules']) c.dir(d);
-  c.chardev('dev/console', 5, 1);
-  c.chardev('dev/null', 1, 3);
-  const busybox = fs.realpathSync('/bin/busybox');
-  c.file('bin/busybox', fs.readFileSync(busybox), 0o755);
-  const applets = ['sh', 'mount', 'mkdir', 'insmod', 'switch_root', 'echo', 'cat', 'cp', 'dd', 'printf', 'poweroff', 'sleep'];
-  for (const a of applets) c.symlink(`bin/${a}`, 'busybox');
-  const order = [];
-  for (const f of moduleFiles(kver)) {
-    const name = path.basename(f).replace(/\.(xz|zst)$/, '');
-    c.file(`modules/${name}`, moduleBytes(f));
-    order.push(name);
-  }
-  c.file('modules/order', Buffer.from(`${order.join('\n')}\n`));
-  c.file('init', fs.readFileSync(path.join(guestDir, 'init')), 0o755);
-  c.file('stage2', fs.readFileSync(path.join(guestDir, 'stage2')), 0o755);
-  fs.writeFileSync(out, zlib.gzipSync(c.finish(), {level: 1}));
-  return order;
+/** The INITRAMFS_MODULES in load order, uncompressed, for buildInitramfs. */
+function initramfsModules(kver) {
+  return moduleFiles(kver).map((f) => ({name: path.basename(f).replace(/\.(xz|zst)$/, ''), data: moduleBytes(f)}));
 }
 
 /**
@@ -174,18 +106,14 @@ export function ensureBootArtifacts(root) {
   if (!kver) throw new Error('no /boot/vmlinuz-*-amd64 with modules installed');
   const guestDir = path.join(root, 'test/vm/guest');
   const vmlinuz = `/boot/vmlinuz-${kver}`;
-  const stat = (f) => {
-    const s = fs.statSync(f);
-    return `${f}:${s.size}:${s.mtimeMs}`;
-  };
+  const [busybox, ...scripts] = initramfsInputs(guestDir);
   const hash = sha256(
     String(LAYOUT_VERSION),
     kver,
-    stat(vmlinuz),
-    stat(fs.realpathSync('/bin/busybox')),
+    fileStamp(vmlinuz),
+    fileStamp(busybox),
     INITRAMFS_MODULES.join(','),
-    fs.readFileSync(path.join(guestDir, 'init')),
-    fs.readFileSync(path.join(guestDir, 'stage2')),
+    ...scripts.map((f) => fs.readFileSync(f)),
   ).slice(0, 12);
   const cacheRoot = process.env.CR_KERNEL_LANE_CACHE || '/var/cache/cr-kernel-lane';
   const dir = path.join(cacheRoot, `${kver}-${hash}`);
@@ -199,8 +127,9 @@ export function ensureBootArtifacts(root) {
   const tmp = fs.mkdtempSync(path.join(cacheRoot, `.build-${kver}-`));
   try {
     extractVmlinux(vmlinuz, path.join(tmp, 'vmlinux'));
-    const mods = buildInitramfs(kver, guestDir, path.join(tmp, 'initramfs.cpio.gz'));
-    fs.writeFileSync(path.join(tmp, 'modules.txt'), `${mods.join('\n')}\n`);
+    const mods = initramfsModules(kver);
+    buildInitramfs(guestDir, path.join(tmp, 'initramfs.cpio.gz'), mods);
+    fs.writeFileSync(path.join(tmp, 'modules.txt'), mods.map((m) => `${m.name}\n`).join(''));
     try {
       fs.renameSync(tmp, dir);
     } catch (e) {
@@ -216,22 +145,3 @@ export function ensureBootArtifacts(root) {
   return {kver, kernel, initrd, dir, built: true};
 }
 
-/** Drop cache entries not used for a week (each holds a ~66 MB vmlinux). */
-function pruneCache(cacheRoot, keep) {
-  const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
-  for (const name of fs.readdirSync(cacheRoot)) {
-    const p = path.join(cacheRoot, name);
-    if (p === keep) continue;
-    try {
-      if (fs.statSync(p).mtimeMs < weekAgo) fs.rmSync(p, {recursive: true, force: true});
-    } catch {
-      // gone already
-    }
-  }
-}
-
-/** Mark a cache entry as used (keeps it from being pruned). */
-export function touchArtifacts(dir) {
-  const now = new Date();
-  fs.utimesSync(dir, now, now);
-}

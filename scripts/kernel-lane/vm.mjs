@@ -1,6 +1,7 @@
 // Kernel lane, host side: run one scenario in its own qemu VM, bounded in time, and collect
 // what the guest left in the job dir.
 import {spawn} from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -9,11 +10,11 @@ export const READY_MARKER = 'CRVM_READY';
 // time to save a dmesg tail and power off; past this the guest is taken as wedged and qemu dies.
 const HOST_GRACE_S = 20;
 
-/** Scenario header comments: `# timeout: 300` (seconds). */
+/** Scenario header comments: `# timeout: 300` (seconds), `# mem: 3072` (MiB of guest RAM). */
 export function readHeader(file) {
   const header = {};
   for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(0, 30)) {
-    const m = /^#\s*(timeout)\s*:\s*(\S+)/.exec(line);
+    const m = /^#\s*(timeout|mem|cpus)\s*:\s*(\S+)/.exec(line);
     if (m) header[m[1]] = m[2];
   }
   return header;
@@ -30,25 +31,38 @@ const readIf = (f) => {
   }
 };
 
+/** The lines of the guest's whole kernel log (dmesg.full) that match one of `patterns`. */
+function dmesgHits(text, patterns) {
+  if (!patterns.length || text === undefined) return [];
+  return text.split('\n').filter((l) => patterns.some((p) => p.test(l)));
+}
+
 /**
  * Boot a VM for one scenario and wait for it.
- * opts: {name, file, jobDir, root, artifacts, timeoutS, bootLimitS, memMiB, guestTimeout(bool)}
- * Returns {name, ok, reason, rc, bootS, runS, output, dmesg, console, jobDir}.
+ * opts: {name, file, jobDir, root, artifacts ({kernel, initrd}), kernel ('debian'|'blcr'),
+ *        bins (CRVM_BINS entries), guestEnv (extra /job/env lines), seedEntropy (bool),
+ *        dmesgFailures (regexps no line of the VM's kernel log may match), timeoutS, bootLimitS,
+ *        memMiB, cpus, guestTimeout (bool)}
+ * Returns {name, ok, reason, rc, bootS, runS, output, dmesg, dmesgHits, console, jobDir}.
  */
 export function runVm(opts) {
-  const {name, file, jobDir, root, artifacts, timeoutS, bootLimitS, memMiB = 1536} = opts;
+  const {name, file, jobDir, root, artifacts, timeoutS, bootLimitS, memMiB = 1536, cpus = 1, dmesgFailures = []} = opts;
   fs.mkdirSync(path.join(jobDir, 'bg'), {recursive: true});
   fs.copyFileSync(file, path.join(jobDir, 'scenario.sh'));
   const env = [
     `CR_ROOT='${root}'`,
     `CR_SCENARIO='${name}'`,
     `CR_TIMEOUT=${timeoutS}`,
+    `CRVM_KERNEL=${opts.kernel ?? 'debian'}`,
+    `CRVM_BINS='${(opts.bins ?? []).join(' ')}'`,
+    ...(opts.guestEnv ?? []),
     ...(opts.guestTimeout === false ? ['CRVM_NO_GUEST_TIMEOUT=1'] : []),
   ];
   fs.writeFileSync(path.join(jobDir, 'env'), `${env.join('\n')}\n`);
+  if (opts.seedEntropy) fs.writeFileSync(path.join(jobDir, '.seed'), crypto.randomBytes(512), {mode: 0o600});
 
   const args = [
-    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', '1', '-m', String(memMiB),
+    '-accel', 'tcg,thread=multi', '-cpu', 'max', '-smp', String(cpus), '-m', String(memMiB),
     '-M', 'pc', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
     '-serial', 'stdio', '-monitor', 'none',
     '-kernel', artifacts.kernel, '-initrd', artifacts.initrd,
@@ -111,6 +125,14 @@ export function runVm(opts) {
         const fatal = /CRVM_FATAL [^\n]*/.exec(consoleText)?.[0];
         reason = fatal ?? `VM ended without a status (qemu exit ${code ?? signal})`;
       } else if (rc !== 0) reason = `exit status ${rc}`;
+      const dmesgFull = readIf(path.join(jobDir, 'dmesg.full'));
+      const hits = dmesgHits(dmesgFull, dmesgFailures);
+      if (hits.length) {
+        const what = `kernel log holds ${hits.length} unacceptable line(s), first: ${hits[0].replace(/^\[[ \d.]+\]\s*/, '')}`;
+        reason = reason === undefined ? what : `${reason}; ${what}`;
+      } else if (reason === undefined && dmesgFailures.length && dmesgFull === undefined) {
+        reason = 'the guest saved no dmesg.full (the kernel log check could not run)';
+      }
       resolve({
         name,
         ok: reason === undefined,
@@ -120,6 +142,7 @@ export function runVm(opts) {
         runS,
         output: readIf(path.join(jobDir, 'output')),
         dmesg: readIf(path.join(jobDir, 'dmesg')),
+        dmesgHits: hits,
         console: consoleText,
         jobDir,
       });

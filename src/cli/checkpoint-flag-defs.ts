@@ -49,7 +49,14 @@ export const checkpointFlags = {
   'quiesce-timeout': Flags.integer({summary: 'Seconds to wait for the dm-log server to confirm the suspend and the resume (default 30).', helpGroup: 'Storage quiesce', helpValue: 'SEC'}),
   'dmlog-socket': Flags.string({summary: 'Control socket of `cr dmlog serve` (default $CR_DMLOG_SOCKET, else /run/cr/dmlog.sock).', helpGroup: 'Storage quiesce', helpValue: 'PATH'}),
 
-  time: Flags.integer({char: 't', summary: 'Give up after SEC seconds: the request is cancelled and nothing is written (0 = no limit).', ...repeatable, helpValue: 'SEC'}),
+  time: Flags.integer({
+    char: 't',
+    summary: 'Give up after SEC seconds (0 = no limit): nothing is published, exit 110.',
+    description:
+      'BLCR cannot cancel a dump once it has begun: after SEC seconds cr stops waiting for the checkpoint, waits only for the kernel to finish with the targets, continues them (a requested --kill, --term, ... is never sent), removes the unfinished file and exits 110.',
+    ...repeatable,
+    helpValue: 'SEC',
+  }),
   ...logFlags(),
 };
 

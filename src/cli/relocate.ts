@@ -4,8 +4,12 @@ import {UsageError} from '../errors/cr-error.js';
 
 export const MAX_RELOCATIONS = 16;
 
-/** Parse one --relocate value. Returns undefined for an identity pair (dropped, as BLCR does). */
-export function parseRelocation(value: string): [string, string] | undefined {
+/** Why a --relocate value is refused. */
+export type RelocationProblem = 'no-equals' | 'multiple-equals' | 'relative';
+
+/** Split one --relocate value: the pair, null for an identity pair (dropped, as BLCR does), or
+ *  what is wrong with it. */
+export function splitRelocation(value: string): {pair: [string, string] | null} | {problem: RelocationProblem; side?: 'OLD' | 'NEW'; path?: string} {
   const sides: string[] = [''];
   for (let i = 0; i < value.length; i++) {
     const c = value[i];
@@ -17,12 +21,19 @@ export function parseRelocation(value: string): [string, string] | undefined {
       sides[sides.length - 1] += c;
     }
   }
-  if (sides.length !== 2) throw new UsageError(`Expected --relocate to be OLD=NEW with exactly one unescaped '=', got \`${value}\``);
+  if (sides.length !== 2) return {problem: sides.length < 2 ? 'no-equals' : 'multiple-equals'};
   const [oldPath, newPath] = sides.map((s) => (s.length > 1 ? s.replace(/\/+$/, '') || '/' : s));
-  for (const [what, p] of [['OLD', oldPath], ['NEW', newPath]] as const) {
-    if (!p.startsWith('/')) throw new UsageError(`Expected --relocate ${what} to be an absolute path, got \`${p}\` in \`${value}\``);
-  }
-  return oldPath === newPath ? undefined : [oldPath, newPath];
+  if (!oldPath.startsWith('/')) return {problem: 'relative', side: 'OLD', path: oldPath};
+  if (!newPath.startsWith('/')) return {problem: 'relative', side: 'NEW', path: newPath};
+  return {pair: oldPath === newPath ? null : [oldPath, newPath]};
+}
+
+/** Parse one --relocate value. Returns undefined for an identity pair (dropped, as BLCR does). */
+export function parseRelocation(value: string): [string, string] | undefined {
+  const r = splitRelocation(value);
+  if ('pair' in r) return r.pair ?? undefined;
+  if (r.problem !== 'relative') throw new UsageError(`Expected --relocate to be OLD=NEW with exactly one unescaped '=', got \`${value}\``);
+  throw new UsageError(`Expected --relocate ${r.side} to be an absolute path, got \`${r.path}\` in \`${value}\``);
 }
 
 /** Parse every --relocate value, refusing more than 16 pairs. */

@@ -4,10 +4,8 @@
 // child's fd table when the restore begins (cr_module's cr_hide_filp), and logs "File descriptor
 // closed unexpectedly!" for one it cannot find there.
 import {type ChildProcess, spawn} from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {CrError} from '../errors/index.js';
+import {nativeBuildPath} from '../util/native-path.js';
 
 /** The fd number the helper receives the control file on (the context file follows it). */
 export const HELPER_CTRL_FD = 3;
@@ -23,16 +21,11 @@ export interface RestartChild {
   ended: Promise<ChildEnd>;
 }
 
-let helper: string | undefined;
-
 /** Where the helper is: $CR_RSTRT_CHILD, or native/build/ of this installation. */
 export function restartHelperPath(): string {
   if (process.env.CR_RSTRT_CHILD) return process.env.CR_RSTRT_CHILD;
+  const helper = nativeBuildPath('cr-rstrt-child');
   if (helper) return helper;
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'native', 'build', 'cr-rstrt-child');
-    if (fs.existsSync(candidate)) return (helper = candidate);
-  }
   throw new CrError('Restart failed: the restart helper native/build/cr-rstrt-child is missing (run `npm install`, which builds it)', {exitCode: 2, code: 'ENOENT'});
 }
 

@@ -19,7 +19,7 @@ import {
   PendingFile,
   removeIncomplete,
   removeStaleTemps,
-  sha256File,
+  GrowingFileSha256,
   writeManifest,
 } from '../store/index.js';
 import {formatBytes, formatRate} from './format.js';
@@ -71,6 +71,8 @@ interface Ctx {
   sequence?: number;
   openFiles: OpenFile[];
   digest?: FileDigest;
+  /** Directory mode: the image is hashed while the kernel writes it. */
+  hasher?: GrowingFileSha256;
   manifest?: string;
   removed: string[];
   lock?: JobLock;
@@ -133,6 +135,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             task.title = `Request: checkpoint ${opts.scope} ${opts.target} into ${next.file}`;
           } else c.destination = d as Destination;
           c.pending = PendingFile.open(c.destination);
+          if (store) c.hasher = new GrowingFileSha256(c.pending.fd);
           if (q) {
             // From here until the targets are released, a watchdog undoes what a dead cr would leave.
             c.guard = qops!.guard = qmod!.startGuard();
@@ -150,6 +153,8 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
           const t0 = performance.now();
           let lastLine = t0;
           const tick = () => {
+            // Hash behind the kernel's writes; errors surface again in the Checksum step.
+            c.hasher?.catchUp().catch(() => {});
             const bytes = c.pending!.bytesWritten();
             const now = performance.now();
             const text = `${formatBytes(bytes)} written (${formatRate(bytes, now - t0)})`;
@@ -177,7 +182,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
         enabled: () => store !== undefined,
         task: async (c, task) => {
           crashPoint('checksum');
-          c.digest = await sha256File(c.pending!.fd, (n) => (task.title = `Checksum: ${formatBytes(n)}`));
+          c.digest = await c.hasher!.finish((n) => (task.title = `Checksum: ${formatBytes(n)}`));
           task.title = `Checksum: sha256 ${c.digest.sha256.slice(0, 16)}…`;
         },
       },
@@ -220,7 +225,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             sequence: c.sequence!,
             target: opts.target,
             scope: opts.scope,
-            flags: `0x${chkptFlags(opts).toString(16)}`,
+            flags: `0x${(c.engine.flags ?? chkptFlags(opts)).toString(16)}`,
             signal: opts.signal,
             startedAt: c.startedAt,
             endedAt: new Date().toISOString(),
@@ -290,7 +295,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     target: opts.target,
     scope: opts.scope,
     signal: opts.signal,
-    flags: `0x${chkptFlags(opts).toString(16)}`,
+    flags: `0x${(ctx.engine.flags ?? chkptFlags(opts)).toString(16)}`,
     bytes: ctx.bytes,
     durationMs: Math.round(performance.now() - ctx.started),
     interface: ifaceOf(ctx),

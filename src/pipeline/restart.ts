@@ -107,6 +107,13 @@ export async function runHook(hooks: RestartOptions['hooks'], which: FailureClas
   return command ? runShellHook(command) : 0;
 }
 
+/** --run-on-success exited non-zero: cr_restart then exits with that status. */
+export class SuccessHookError extends CrError {
+  constructor(status: number) {
+    super(`--run-on-success hook exited with status ${status}`, {exitCode: status, code: 'EHOOK'});
+  }
+}
+
 /** An error whose exit status is a hook's (cr_restart exits with a failing hook's status). */
 export class HookStatusError extends CrError {
   constructor(original: CrError, status: number) {
@@ -138,7 +145,7 @@ export async function runRestart(opts: RestartOptions, mode: OutputMode, onWarni
     const jobPid = running.job?.pid;
     if (jobPid) relay.forwardTo((sig) => process.kill(jobPid, sig));
     const status = await runHook(opts.hooks, 'success');
-    if (status !== 0) throw new CrError(`--run-on-success hook exited with status ${status}`, {exitCode: status, code: 'EHOOK'});
+    if (status !== 0) throw new SuccessHookError(status);
     if (!running.job) return {...running.result, exit: null};
     return {...running.result, exit: await running.job.ended};
   } finally {

@@ -17,6 +17,8 @@ const FdDestinationSchema = z.object({
   kind: z.literal('fd'),
   fd: z.int().check(z.minimum(0)),
   sync: z.boolean(),
+  /** Check the fd before the request (default); cr_checkpoint leaves it to the kernel (EINVAL). */
+  precheck: z.optional(z.boolean()),
 });
 
 const StoreDestinationSchema = z.object({
@@ -41,8 +43,9 @@ const QuiesceSchema = z.object({
 });
 
 export const CheckpointOptionsSchema = z.object({
-  /** pid, pgid or sid, as `scope` says; 0 names the caller (cr itself), which the kernel refuses. */
-  target: z.int().check(z.minimum(0), z.maximum(0x7fffffff)),
+  /** pid, pgid or sid, as `scope` says; 0 names the caller (cr itself). cr checkpoint takes only
+   *  decimal ids >= 0; cr_checkpoint passes any int on to the kernel, as BLCR's tool does. */
+  target: z.int().check(z.minimum(-0x80000000), z.maximum(0x7fffffff)),
   scope: ScopeSchema,
   destination: z.discriminatedUnion('kind', [FileDestinationSchema, FdDestinationSchema, StoreDestinationSchema]),
   /** Signal after the checkpoint: 0 none, N > 0, or -N for the early form. */

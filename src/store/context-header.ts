@@ -25,6 +25,9 @@ const EIO = 5;
 const EINVAL = 22;
 const CR_EBADARCH = 2359;
 
+/** File header (20) + first section header (12) + the linkage table's byte count (4). */
+const FIXED = 36;
+/** How far past the linkage table the first vmadump header is looked for. */
 const SCAN = 64 * 1024;
 
 /** Check a context file's framing with pread (the fd offset is left alone). Throws ContextFileError. */
@@ -38,7 +41,7 @@ export function readContextHeader(file: string): ContextHeader {
   try {
     const size = fs.fstatSync(fd).size;
     if (size < 32) throw new ContextFileError(file, `truncated: ${size} bytes, a context file has at least 32`, EIO);
-    const head = Buffer.alloc(Math.min(size, SCAN));
+    const head = Buffer.alloc(Math.min(size, FIXED));
     fs.readSync(fd, head, 0, head.length, 0);
     if (!head.subarray(0, 8).equals(CONTEXT.MAGIC)) throw new ContextFileError(file, 'not a BLCR context file (bad magic)', EINVAL);
     const version = head.readInt32LE(8);
@@ -53,8 +56,15 @@ export function readContextHeader(file: string): ContextHeader {
     const tail = Buffer.alloc(12);
     fs.readSync(fd, tail, 0, 12, size - 12);
     if (!tail.equals(CONTEXT.TRAILER)) throw new ContextFileError(file, 'truncated or corrupt: the trailer is missing', EIO);
-    const at = head.indexOf(Buffer.from([0x56, 0x4d, 0x41, CONTEXT.VMAD_FMT, CONTEXT.ARCH_X86_64]));
-    const kernel = at >= 0 && at + 8 <= head.length ? {major: head[at + 5], minor: head[at + 6], patch: head[at + 7]} : undefined;
+    // The linkage table holds one 112-byte entry per task of the whole checkpoint (a process with
+    // 600 threads has 67 KB of it), and the first process's vmadump header follows it.
+    const linkBytes = size >= FIXED ? head.readInt32LE(32) : -1;
+    if (linkBytes < 0 || FIXED + linkBytes > size - 12) throw new ContextFileError(file, `corrupt: the linkage table's size (${linkBytes} bytes) does not fit in the file`, EINVAL);
+    const from = FIXED + linkBytes;
+    const area = Buffer.alloc(Math.min(SCAN, size - from));
+    fs.readSync(fd, area, 0, area.length, from);
+    const at = area.indexOf(Buffer.from([0x56, 0x4d, 0x41, CONTEXT.VMAD_FMT, CONTEXT.ARCH_X86_64]));
+    const kernel = at >= 0 && at + 8 <= area.length ? {major: area[at + 5], minor: area[at + 6], patch: area[at + 7]} : undefined;
     if (!kernel) throw new ContextFileError(file, 'corrupt: no vmadump header in the first process section', EINVAL);
     return {size, version, scope, arch, firstThreads, kernel};
   } finally {

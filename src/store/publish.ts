@@ -2,7 +2,7 @@
 // handling"): atomic (default), backup, clobber, noclobber; fsync of the file and its directory.
 import fs from 'node:fs';
 import path from 'node:path';
-import {CrError, crStrerror, KernelError} from '../errors/index.js';
+import {crStrerror, KernelError} from '../errors/index.js';
 import {removeStaleTemps, tempPathFor} from './temp-files.js';
 
 /** How a new checkpoint replaces an existing file of the same name. */
@@ -23,6 +23,8 @@ export interface FdDestination {
   kind: 'fd';
   fd: number;
   sync: boolean;
+  /** false: no fstat before the request, the kernel judges the fd (cr_checkpoint's way). */
+  precheck?: boolean;
 }
 
 export type Destination = FileDestination | FdDestination;
@@ -32,6 +34,20 @@ const MODE = 0o400;
 
 function errnoOf(error: unknown): number {
   return Math.abs((error as NodeJS.ErrnoException).errno ?? 5);
+}
+
+/** The destination could not be opened (cr_checkpoint's "Unable to open file"). */
+export class DestinationOpenError extends KernelError {
+  constructor(
+    /** The name open(2) was given (the temporary one for atomic and backup). */
+    readonly opened: string,
+    /** The checkpoint's final name. */
+    readonly file: string,
+    errno: number,
+    message = `open ${opened}: ${crStrerror(errno)}`,
+  ) {
+    super('open', errno, message);
+  }
 }
 
 function fail(op: string, file: string, error: unknown): never {
@@ -56,6 +72,7 @@ export class PendingFile {
   /** Open the destination; stale temporaries of earlier killed runs are removed first. */
   static open(destination: Destination): PendingFile {
     if (destination.kind === 'fd') {
+      if (destination.precheck === false) return new PendingFile(destination, destination.fd);
       let st: fs.Stats;
       try {
         st = fs.fstatSync(destination.fd);
@@ -71,10 +88,10 @@ export class PendingFile {
     const {path: finalPath, policy} = destination;
     const dirStat = statOrUndefined(path.dirname(finalPath));
     if (!dirStat?.isDirectory()) {
-      throw new CrError(`cannot write ${finalPath}: directory ${path.dirname(finalPath)} does not exist`, {exitCode: 2, code: 'ENOENT'});
+      throw new DestinationOpenError(finalPath, finalPath, 2, `cannot write ${finalPath}: directory ${path.dirname(finalPath)} does not exist`);
     }
     const existing = statOrUndefined(finalPath);
-    if (existing?.isDirectory()) throw new KernelError('open', 21, `${finalPath}: Is a directory`);
+    if (existing?.isDirectory()) throw new DestinationOpenError(finalPath, finalPath, 21, `${finalPath}: Is a directory`);
     const {O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOCTTY, O_NONBLOCK} = fs.constants;
     let writing = finalPath;
     let flags = O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK;
@@ -100,14 +117,14 @@ export class PendingFile {
       fd = fs.openSync(writing, flags, MODE);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST' && policy === 'noclobber') {
-        throw new KernelError('open', 17, `${finalPath} exists and --noclobber was given`);
+        throw new DestinationOpenError(writing, finalPath, 17, `${finalPath} exists and --noclobber was given`);
       }
-      fail('open', writing, error);
+      throw new DestinationOpenError(writing, finalPath, errnoOf(error));
     }
     const st = fs.fstatSync(fd);
     if (!st.isFile() && !st.isFIFO() && !st.isSocket()) {
       fs.closeSync(fd);
-      throw new KernelError('open', 22, `${writing}: not a regular file, FIFO or socket`);
+      throw new DestinationOpenError(writing, finalPath, 22, `${writing}: not a regular file, FIFO or socket`);
     }
     return new PendingFile(destination, fd, writing);
   }

@@ -64,14 +64,16 @@ describe('cr checkpoint flags', () => {
     expect((await opts('--save-all', '--save-none', '--save-shared', '1')).save).to.deep.equal({exe: false, private: false, shared: true});
   });
 
-  it('builds the request flags: always ASYNC_ERR|PROHIBIT_SELF, plus save and ptrace bits', async () => {
-    expect(chkptFlags(await opts('1'))).to.equal(0x11);
-    expect(chkptFlags(await opts('--save-all', '1'))).to.equal(0xe11);
-    expect(chkptFlags(await opts('--ptraced-allow', '1'))).to.equal(0x13);
-    expect(chkptFlags(await opts('--ptraced-allow', '--ptraced-skip', '1'))).to.equal(0x15);
-    expect(chkptFlags(await opts('--ptraced-skip', '--ptraced-error', '--ptracer-skip', '1'))).to.equal(0x19);
+  it('builds the request flags: always ASYNC_ERR, PROHIBIT_SELF only without cr\'s own omit handler, plus save and ptrace bits', async () => {
+    expect(chkptFlags(await opts('1'))).to.equal(0x10);
+    expect(chkptFlags(await opts('1'), false)).to.equal(0x11);
+    expect(chkptFlags(await opts('--save-all', '1'))).to.equal(0xe10);
+    expect(chkptFlags(await opts('--ptraced-allow', '1'))).to.equal(0x12);
+    expect(chkptFlags(await opts('--ptraced-allow', '--ptraced-skip', '1'))).to.equal(0x14);
+    expect(chkptFlags(await opts('--ptraced-skip', '--ptraced-error', '--ptracer-skip', '1'))).to.equal(0x18);
     const args = toChkptArgs(await opts('-g', '--kill', '-t', '30', '99'), 7);
-    expect(args).to.deep.equal({cr_target: 99, cr_scope: 1, cr_fd: 7, cr_secs: 30, dump_format: 0, signal: 9, flags: 0x11});
+    expect(args).to.deep.equal({cr_target: 99, cr_scope: 1, cr_fd: 7, cr_secs: 30, dump_format: 0, signal: 9, flags: 0x10});
+    expect(toChkptArgs(await opts('99'), 7, false).flags).to.equal(0x11);
   });
 
   it('resolves destinations: -f, -d, -c, -F; the last one wins', async () => {

@@ -130,7 +130,7 @@ describe(`cr checkpoint (${KERNEL} kernel): scopes, destinations, signals`, func
     const r = await runCr(['checkpoint', '--json', '-p', '--kill', '-f', 'j.ctx', String(prog.pid)], {cwd: dir});
     expect(r.code, r.stderr).to.equal(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc).to.include({file: path.join(dir, 'j.ctx'), target: prog.pid, scope: 'proc', signal: 9, flags: '0x11', fd: null, backup: null});
+    expect(doc).to.include({file: path.join(dir, 'j.ctx'), target: prog.pid, scope: 'proc', signal: 9, flags: '0x10', fd: null, backup: null});
     expect(doc.bytes).to.equal(fs.statSync(path.join(dir, 'j.ctx')).size);
     expect(doc.log).to.be.an('array');
     expect(r.stderr).to.equal('');

@@ -64,6 +64,14 @@ describe(`cr run (${KERNEL} kernel)`, function () {
     expect(/SigIgn:\s*(\w+)/.exec(r.stdout)![1], 'Node\'s ignored SIGPIPE/SIGXFSZ are not passed on').to.match(/^0+$/);
   });
 
+  it('stops at the program: every word after PROG is PROG\'s, options like cr run\'s own included', async () => {
+    const r = await runCr(['run', '--omit', 'sh', '-c', 'echo "$LD_PRELOAD|$*"', 'sh', '--file', 'X', '--run', '--help', '--', '-q'], {kernel: false, env: withStub});
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('libcr_omit.so.0|--file X --run --help -- -q\n');
+    const dashed = await runCr(['run', '--', 'sh', '-c', 'echo "$*"', 'sh', '--omit'], {kernel: false, env: withStub});
+    expect(dashed.stdout).to.equal('--omit\n');
+  });
+
   it('a program started by cr run keeps cr\'s pid and can be checkpointed', async () => {
     const {child, ready} = crRunCounter([], dir);
     kids.push(child.pid!);

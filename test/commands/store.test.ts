@@ -23,7 +23,7 @@ describe(`checkpoint store (directory mode, ${KERNEL} kernel)`, function () {
     expect(list.map((c) => [c.job, c.sequence])).to.deep.equal([['slurm.4242', 1], ['slurm.4242', 2], ['slurm.4242', 3]]);
     expect(list.map((c) => c.name)).to.deep.equal([...list.map((c) => c.name)].sort());
     const m = readManifest(list[2].file);
-    expect(m).to.include({job: 'slurm.4242', sequence: 3, target: prog.pid, scope: 'tree', flags: '0x11'});
+    expect(m).to.include({job: 'slurm.4242', sequence: 3, target: prog.pid, scope: 'tree', flags: '0x10'});
     expect(m.context.size).to.equal(fs.statSync(list[2].file).size);
     expect(m.openFiles.some((f) => f.use === 'exe' && f.path.endsWith('/counter'))).to.equal(true);
     const ls = await runCr(['ls', '--json', dir]);

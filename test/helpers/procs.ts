@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {LIBCR_DIR, libcr, ON_BLCR, POLL_MS, scaled} from './kernel.js';
-import {CR_BIN, TESTKERNEL_SO, TK_BUILD} from './paths.js';
+import {CR_BIN, TESTKERNEL_SO, TK_BUILD, toolBin} from './paths.js';
 
 export interface CrRun {
   code: number | null;
@@ -39,6 +39,14 @@ export function runCr(args: string[], opts: {env?: Record<string, string>; kerne
   delete env.CI;
   if (opts.kernel === false) delete env.LD_PRELOAD;
   return runProcess(process.execPath, [CR_BIN, ...args], {...opts, env});
+}
+
+/** Run cr's `cr_checkpoint`, `cr_restart` or `cr_run` ARGS to completion, as runCr does `cr`. */
+export function runTool(tool: 'cr_checkpoint' | 'cr_restart' | 'cr_run', args: string[], opts: Parameters<typeof runCr>[1] = {}): Promise<CrRun> {
+  const env: Record<string, string> = {...(process.env as Record<string, string>), ...(opts.kernel === false ? {} : kernelEnv()), ...opts.env};
+  delete env.CI;
+  if (opts.kernel === false) delete env.LD_PRELOAD;
+  return runProcess(process.execPath, [toolBin(tool), ...args], {...opts, env});
 }
 
 /** Run a program to completion with output captured, killed after `timeoutMs` (30 s, scaled). */

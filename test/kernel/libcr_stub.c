@@ -45,6 +45,8 @@ static char tk_dir[1024] = "/tmp/cr-testkernel";
 static unsigned char *tk_restore_blob;
 static size_t tk_restore_len;
 static int tk_restore_pending;
+/* <restore file>.up: made once the restarted program has registered its state (set up again). */
+static char tk_restore_marker[1100];
 
 static void *volatile tk_state_ptr;
 static volatile size_t tk_state_len;
@@ -118,38 +120,56 @@ static void tk_ack_name(char *buf, size_t size, int hidden, unsigned int token, 
 
 /* ---- holding the target while the test kernel dumps it ---- */
 
-/* The requester named in $CR_TESTKERNEL_DIR/busy.<pid>, 0 when there is none. */
-static long tk_busy_owner(pid_t pid)
+/*
+ * $CR_TESTKERNEL_DIR/busy.<pid>: "<requester pid> <token>\n" while a request
+ * holds us. Its text (NUL terminated in buf) and the requester; 0 when none.
+ */
+static long tk_busy_owner(pid_t pid, char *buf, size_t size)
 {
-	char path[1200], buf[32];
+	char path[1200];
 	size_t pos = 0;
 	long r, owner = 0;
 	int fd, i;
 
+	buf[0] = '\0';
 	pos = tk_append(path, pos, sizeof(path), tk_dir);
 	pos = tk_append(path, pos, sizeof(path), "/busy.");
 	tk_append_uint(path, pos, sizeof(path), (unsigned long)pid);
 	fd = tk_sys_open(path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)
 		return 0;
-	r = syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	r = syscall(SYS_read, fd, buf, size - 1);
 	tk_sys_close(fd);
+	if (r < 0)
+		r = 0;
+	buf[r] = '\0';
 	for (i = 0; i < r && buf[i] >= '0' && buf[i] <= '9'; i++)
 		owner = owner * 10 + (buf[i] - '0');
 	return owner;
+}
+
+static int tk_same(const char *a, const char *b)
+{
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
 }
 
 /*
  * As in BLCR, a process stays in its checkpoint handler until the checkpoint
  * is over: it does not run on while it is dumped, so its saved state and what
  * it wrote agree. Over = the request's busy lock on us is gone (the test
- * kernel drops it when the request completes, fails or is cancelled), taken
- * by another requester, or its owner died. Signals sent after the dump
- * (--kill, --stop) reach us here. At most 60 s.
+ * kernel drops it when the request completes or fails), replaced (another
+ * request, even of the same requester: the lock names its token), or its
+ * owner died. Signals sent after the dump (--kill, --stop) reach us here.
+ * At most 60 s.
  */
 static void tk_hold_until_done(pid_t pid)
 {
-	long owner = tk_busy_owner(pid), now;
+	char first[64], now[64];
+	long owner = tk_busy_owner(pid, first, sizeof(first));
 	struct timespec ts = { 0, 2000000 };
 	int i;
 
@@ -157,8 +177,8 @@ static void tk_hold_until_done(pid_t pid)
 		return;
 	for (i = 0; i < 30000; i++) {
 		syscall(SYS_nanosleep, &ts, NULL);
-		now = tk_busy_owner(pid);
-		if (now != owner || (syscall(SYS_kill, (pid_t)owner, 0) != 0 && errno == ESRCH))
+		tk_busy_owner(pid, now, sizeof(now));
+		if (!tk_same(first, now) || (syscall(SYS_kill, (pid_t)owner, 0) != 0 && errno == ESRCH))
 			return;
 	}
 }
@@ -269,6 +289,10 @@ static void tk_stub_load_restore(const char *path)
 	tk_restore_pending = 1;
 	if (sig < 0 && sig >= -64)
 		kill(getpid(), -sig);
+	if (strlen(path) + 4 < sizeof(tk_restore_marker)) {
+		memcpy(tk_restore_marker, path, strlen(path));
+		memcpy(tk_restore_marker + strlen(path), ".up", 4);
+	}
 }
 
 TK_STUB_EXPORT void cr_testkernel_register_state(void *ptr, size_t len)
@@ -280,6 +304,18 @@ TK_STUB_EXPORT void cr_testkernel_register_state(void *ptr, size_t len)
 	if (tk_restore_pending)
 		tk_stub_restore_hook(ptr, len);
 	tk_state_len = ptr != NULL ? len : 0;
+	if (tk_restore_marker[0] != '\0') {
+		/*
+		 * BLCR's restarted process is whole (handlers included) before its
+		 * restart completes: the test kernel waits for this marker before it
+		 * signals the program and completes the request.
+		 */
+		int fd = tk_sys_open(tk_restore_marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			tk_sys_close(fd);
+		tk_restore_marker[0] = '\0';
+	}
 }
 
 __attribute__((constructor)) static void tk_stub_init(void)

@@ -180,9 +180,9 @@ static void ok(void)
 	exit(0);
 }
 
-/* The target of the slow scenarios: argv PID FILE, or ourselves. */
+/* The target of the slow scenarios: argv PID FILE (a stub-preloaded process). */
 struct target {
-	pid_t pid;       /* 0 = ourselves (no handler: ends in CR_ENOSUPPORT) */
+	pid_t pid;
 	const char *file;
 };
 
@@ -190,30 +190,40 @@ static struct target get_target(int argc, char **argv)
 {
 	struct target t = { 0, NULL };
 
-	if (argc >= 4) {
-		t.pid = (pid_t)atoi(argv[2]);
-		t.file = argv[3];
-	}
+	CHECK(argc >= 4, "usage: %s PID FILE", argv[1]);
+	t.pid = (pid_t)atoi(argv[2]);
+	t.file = argv[3];
 	return t;
 }
 
-/* Start a slow request on the target; the request's expected final errno. */
+/* Start a slow (paced) checkpoint of the target; the request's expected final errno (0). */
 static int start_slow(int fd, const struct target *t, int *dest)
 {
-	int err, rd;
+	int err;
 
-	if (t->pid > 0) {
-		setenv("CR_TESTKERNEL_RATE", "200000", 1);
-		setenv("CR_TESTKERNEL_IMAGE_SIZE", "131072", 1);
-		*dest = open_dest(t->file);
-		CHECK(request(fd, t->pid, CR_SCOPE_PROC, *dest, 0, CR_CHKPT_ASYNC_ERR, &err) == 0,
-		      "CHKPT_REQ pid %d: errno %d", (int)t->pid, err);
-		return 0;
-	}
-	*dest = make_pipe_dest(&rd);
-	CHECK(request(fd, 0, CR_SCOPE_PROC, *dest, 0, CR_CHKPT_ASYNC_ERR, &err) == 0,
-	      "CHKPT_REQ self: errno %d", err);
-	return CR_ENOSUPPORT;
+	setenv("CR_TESTKERNEL_RATE", "200000", 1);
+	setenv("CR_TESTKERNEL_IMAGE_SIZE", "131072", 1);
+	*dest = open_dest(t->file);
+	CHECK(request(fd, t->pid, CR_SCOPE_PROC, *dest, 0, CR_CHKPT_ASYNC_ERR, &err) == 0,
+	      "CHKPT_REQ pid %d: errno %d", (int)t->pid, err);
+	return 0;
+}
+
+/* A CR_SIGNUM handler that never answers: support present, a request on us stays pending. */
+static void on_crsig_silent(int sig)
+{
+	(void)sig;
+}
+
+static void install_silent_handler(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_crsig_silent;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	CHECK(sigaction(CR_SIGNUM, &sa, NULL) == 0, "sigaction: %s", strerror(errno));
 }
 
 /* Reads a pipe to its end, counting bytes. */
@@ -308,7 +318,7 @@ static void sc_reqs_per_fd(void)
 
 static void sc_log_rules(int argc, char **argv)
 {
-	static const char line[] = "cr_chkpt_req: invalid scope 7\n";
+	static const char line[] = "invalid scope value: 7\n";
 	struct target t = get_target(argc, argv);
 	struct cr_log_args la;
 	char buf[256];
@@ -353,7 +363,7 @@ static void sc_log_rules(int argc, char **argv)
 	la.buf = buf;
 	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
 	CHECK(r == n, "LOG len 5 returned %d, want %d", r, n);
-	CHECK(memcmp(buf, "cr_c", 4) == 0 && buf[4] == '\0' && buf[5] == 'x',
+	CHECK(memcmp(buf, "inva", 4) == 0 && buf[4] == '\0' && buf[5] == 'x',
 	      "LOG len 5 must copy 4 bytes and a NUL");
 	la.len = 1;
 	r = do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err);
@@ -507,7 +517,7 @@ static void sc_async_err_deferral(void)
 	CHECK(r == 0, "bad scope with ASYNC_ERR: %d errno %d", r, err);
 	CHECK(wait_done(fd, 1000) & POLLIN, "deferred error must complete at once");
 	log = get_log(fd);
-	CHECK(strstr(log, "invalid scope 7") != NULL, "log: %s", log);
+	CHECK(strcmp(log, "invalid scope value: 7\n") == 0, "log: %s", log);
 	free(log);
 	r = reap(fd, &err);
 	CHECK_ERR(r, err, EINVAL, "REAP of the deferred bad scope");
@@ -560,13 +570,21 @@ static void sc_hand_esrch(void)
 		CR_OP_HAND_PHASE2, CR_OP_HAND_DONE, CR_OP_HAND_SRC, CR_OP_HAND_CHKPT_INFO,
 		CR_OP_CHKPT_FWD,
 	};
+	static char buf[64];
 	int fd = ctrl_open(), err, r;
 	size_t i;
 
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		r = do_ioctl(fd, ops[i], 0, &err);
+		r = do_ioctl(fd, ops[i], ops[i] == CR_OP_HAND_DONE ? 0 : (unsigned long)buf, &err);
 		CHECK(r == -1 && err == ESRCH, "op %#lx: %d errno %d, want ESRCH", ops[i], r, err);
 	}
+	/* Those reading a structure first fault on NULL; HAND_DONE checks its flags first. */
+	r = do_ioctl(fd, CR_OP_HAND_CHKPT_INFO, 0, &err);
+	CHECK_ERR(r, err, EFAULT, "HAND_CHKPT_INFO NULL");
+	r = do_ioctl(fd, CR_OP_CHKPT_FWD, 0, &err);
+	CHECK_ERR(r, err, EFAULT, "CHKPT_FWD NULL");
+	r = do_ioctl(fd, CR_OP_HAND_DONE, 4, &err);
+	CHECK_ERR(r, err, EINVAL, "HAND_DONE with bad flags");
 	ok();
 }
 
@@ -679,7 +697,7 @@ static void sc_rstrt_header(int argc, char **argv)
 
 		snprintf(p, sizeof(p), "%s/h-empty", argv[2]);
 		write_file(p, "", 0);
-		rstrt_expect(p, 0, fl, EIO, pass ? "short read" : NULL);
+		rstrt_expect(p, 0, fl, EIO, pass ? "vfs_read returned 0\nfailed to read file header" : NULL);
 		snprintf(p, sizeof(p), "%s/h-short", argv[2]);
 		write_file(p, "C\0\0\0R\0\0\0\x09\0", 10);
 		rstrt_expect(p, 0, fl, EIO, NULL);
@@ -688,13 +706,14 @@ static void sc_rstrt_header(int argc, char **argv)
 		rstrt_expect(p, 0, fl, EINVAL, pass ? "file header has invalid signature" : NULL);
 		snprintf(p, sizeof(p), "%s/h-v7", argv[2]);
 		write_image(p, 'C', 'R', 7, 5, trailer, sizeof(trailer));
-		rstrt_expect(p, 0, fl, EINVAL, pass ? "version 7" : NULL);
+		rstrt_expect(p, 0, fl, EINVAL, pass ? "file header has incorrect/unsupported version" : NULL);
 		snprintf(p, sizeof(p), "%s/h-v10", argv[2]);
 		write_image(p, 'C', 'R', 10, 5, trailer, sizeof(trailer));
 		rstrt_expect(p, 0, fl, EINVAL, NULL);
 		snprintf(p, sizeof(p), "%s/h-arch", argv[2]);
 		write_image(p, 'C', 'R', 9, 1, trailer, sizeof(trailer));
-		rstrt_expect(p, 0, fl, CR_EBADARCH, pass ? "architecture 1" : NULL);
+		rstrt_expect(p, 0, fl, CR_EBADARCH,
+			     pass ? "file header has incorrect architecture (1, but expecting 5)" : NULL);
 		/* Accepted headers: versions 8 and 9, nothing to restart. */
 		snprintf(p, sizeof(p), "%s/h-v8", argv[2]);
 		write_image(p, 'C', 'R', 8, 5, trailer, sizeof(trailer));
@@ -712,17 +731,28 @@ static void sc_rstrt_header(int argc, char **argv)
 		}
 		rstrt_expect(p, 0, fl, EINVAL, NULL);
 		rstrt_expect(p, 4, fl, 0, NULL);
-		/* A truncated body: EIO from REAP, with or without ASYNC_ERR. */
+		/*
+		 * Cut after the header: RSTRT_REQ is fine (it reads only the header);
+		 * PROCS, reading the first section header, fails with EIO, and the
+		 * request never completes (as BLCR's).
+		 */
 		snprintf(p, sizeof(p), "%s/h-truncated", argv[2]);
-		write_image(p, 'C', 'R', 9, 5, body, sizeof(body));
-		rstrt_expect(p, 0, fl | CR_RSTRT_ASYNC_ERR, EIO, "short read of the context file");
+		write_image(p, 'C', 'R', 9, 5, body, 0);
 		{
 			int fd = ctrl_open(), src = open_ro(p), err;
+			struct cr_procs_tbl tbl;
+			char *log;
 
 			CHECK(rstrt_req(fd, src, 0, NULL, fl, &err) == 0,
-			      "truncated body must fail at REAP, not in the ioctl (errno %d)", err);
-			CHECK(wait_done(fd, 5000) & POLLIN, "truncated: never done");
-			CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err), err, EIO, "truncated REAP");
+			      "a cut image must fail in PROCS, not in the ioctl (errno %d)", err);
+			CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_PROCS, (unsigned long)&tbl, &err), err, EIO,
+				  "PROCS at the cut");
+			log = rstrt_log(fd);
+			CHECK(strcmp(log, "vfs_read returned 0\nproc_header: read returned -5\n") == 0,
+			      "truncated log: %s", log);
+			free(log);
+			CHECK(wait_done(fd, 100) == 0, "truncated: must stay pending");
+			CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err), err, EAGAIN, "truncated REAP");
 			close(fd);
 			close(src);
 		}
@@ -755,7 +785,7 @@ static void sc_rstrt_args(int argc, char **argv)
 	CHECK(rstrt_req(fd, src, 65, NULL, CR_RSTRT_ASYNC_ERR, &err) == 0, "ASYNC_ERR signal 65");
 	CHECK(wait_done(fd, 1000) & POLLIN, "not done");
 	log = rstrt_log(fd);
-	CHECK(strstr(log, "invalid signal 65") != NULL, "log: %s", log);
+	CHECK(strcmp(log, "invalid signal value: 65\n") == 0, "log: %s", log);
 	free(log);
 	CHECK_ERR(do_ioctl(fd, CR_OP_RSTRT_REAP, CR_NOARG, &err), err, EINVAL, "REAP signal 65");
 	/* Source fd. */
@@ -811,7 +841,8 @@ static void sc_rstrt_args(int argc, char **argv)
 	CHECK_ERR(rstrt_req(fd, src, 0, NULL, 0, &err), err, EAGAIN, "second request");
 	CHECK_ERR(rstrt_req(fd, src, 0, NULL, CR_RSTRT_ASYNC_ERR, &err), err, EAGAIN,
 		  "second request (ASYNC_ERR)");
-	CHECK_ERR(request(fd, 0, CR_SCOPE_PROC, 1, 0, 0, &err), err, EAGAIN, "a checkpoint request too");
+	/* A checkpoint request is another slot of the open file: it goes on (we have no handler). */
+	CHECK_ERR(request(fd, 0, CR_SCOPE_PROC, 1, 0, 0, &err), err, CR_ENOSUPPORT, "a checkpoint request");
 	CHECK_ERR(reap(fd, &err), err, EINVAL, "CHKPT_REAP of a restart");
 	CHECK(wait_done(fd, 1000) & POLLIN, "an empty image is done at once");
 	CHECK(do_ioctl(fd, CR_OP_RSTRT_PROCS, (unsigned long)&tbl, &err) == 0, "PROCS: 0");
@@ -1051,7 +1082,7 @@ static void sc_emlink(int argc, char **argv)
 	CHECK(r == 0, "with ASYNC_ERR: errno %d", err);
 	CHECK(wait_done(fd, 1000) & POLLIN, "not done");
 	log = get_log(fd);
-	CHECK(strstr(log, "destination has 2 hard links") != NULL, "log: %s", log);
+	CHECK(strcmp(log, "Failed to initialize destination file descriptor\n") == 0, "log: %s", log);
 	free(log);
 	r = reap(fd, &err);
 	CHECK_ERR(r, err, EMLINK, "REAP");
@@ -1088,8 +1119,9 @@ static void sc_einval_ctrl_as_dest(void)
 
 	r = request(fd, 0, CR_SCOPE_PROC, fd, 0, 0, &err);
 	CHECK_ERR(r, err, EINVAL, "the ctrl fd itself");
+	/* Another ctrl fd is a file to BLCR: accepted (we, the target, then lack a handler). */
 	r = request(fd, 0, CR_SCOPE_PROC, other, 0, 0, &err);
-	CHECK_ERR(r, err, EINVAL, "another ctrl fd");
+	CHECK_ERR(r, err, CR_ENOSUPPORT, "another ctrl fd");
 	r = request(fd, 0, CR_SCOPE_PROC, 1000, 0, 0, &err);
 	CHECK_ERR(r, err, EINVAL, "a closed fd (not EBADF)");
 	r = request(fd, 0, CR_SCOPE_PROC, -1, 0, 0, &err);
@@ -1097,7 +1129,7 @@ static void sc_einval_ctrl_as_dest(void)
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	CHECK(devnull >= 0, "open /dev/null");
 	r = request(fd, 0, CR_SCOPE_PROC, devnull, 0, 0, &err);
-	CHECK_ERR(r, err, EINVAL, "a character device");
+	CHECK_ERR(r, err, CR_ENOSUPPORT, "a character device (accepted)");
 	r = request(fd, 0, CR_SCOPE_PROC, fd, 0, CR_CHKPT_ASYNC_ERR, &err);
 	CHECK(r == 0, "ctrl fd with ASYNC_ERR: errno %d", err);
 	CHECK(wait_done(fd, 1000) & POLLIN, "not done");
@@ -1125,46 +1157,54 @@ static int self_request(int scope, unsigned int flags, long *ms, char **log)
 
 static void sc_target_zero_self(void)
 {
-	char *log, mine[64];
+	char *log;
 	long ms;
 	int err;
 
+	/* No handler: CR_ENOSUPPORT (found before PROHIBIT_SELF), after the 0.5 s retry in the ioctl. */
+	err = self_request(CR_SCOPE_PROC, 0, &ms, &log);
+	CHECK(err == CR_ENOSUPPORT, "PROC self: errno %d, want CR_ENOSUPPORT", err);
+	CHECK(ms >= 450, "CR_ENOSUPPORT after %ld ms: the 0.5 s retry is missing", ms);
+	CHECK(strcmp(log, "Retry request on -CR_ENOSUPPORT\n") == 0, "log: %s", log);
+	free(log);
+	err = self_request(CR_SCOPE_PROC, CR_CHKPT_PROHIBIT_SELF, &ms, &log);
+	CHECK(err == CR_ENOSUPPORT, "PROC self with PROHIBIT_SELF, no handler: errno %d", err);
+	free(log);
+	/* With a handler, PROHIBIT_SELF is what stops it. */
+	install_silent_handler();
 	err = self_request(CR_SCOPE_PROC, CR_CHKPT_PROHIBIT_SELF, &ms, &log);
 	CHECK(err == EDEADLK, "PROC self with PROHIBIT_SELF: errno %d, want EDEADLK", err);
+	CHECK(log[0] == '\0', "EDEADLK logs nothing: %s", log);
 	free(log);
 	err = self_request(CR_SCOPE_TREE, CR_CHKPT_PROHIBIT_SELF, &ms, &log);
 	CHECK(err == EDEADLK, "TREE self with PROHIBIT_SELF: errno %d, want EDEADLK", err);
 	free(log);
-	err = self_request(CR_SCOPE_PROC, 0, &ms, &log);
-	CHECK(err == CR_ENOSUPPORT, "PROC self: errno %d, want CR_ENOSUPPORT", err);
-	CHECK(ms >= 450, "CR_ENOSUPPORT after %ld ms: the 0.5 s re-check is missing", ms);
-	snprintf(mine, sizeof(mine), "pid %d ", (int)getpid());
-	CHECK(strstr(log, mine) != NULL, "log must name pid %d: %s", (int)getpid(), log);
-	free(log);
 	ok();
 }
 
-static void sc_close_cancels(int argc, char **argv)
+/*
+ * Closing the ctrl fd drops only our reference (BLCR's release): the dump goes
+ * on to the end, the busy lock goes then, the stopped target is stopped again.
+ */
+static void sc_close_continues(int argc, char **argv)
 {
 	char lock[4200];
 	const char *dir = getenv("CR_TESTKERNEL_DIR");
 	pid_t pid;
 	const char *file;
 	int fd = ctrl_open(), dest, err, r, i;
-	off_t s1, s2;
 	long t0;
 
-	CHECK(argc >= 4, "usage: close-cancels PID FILE");
+	CHECK(argc >= 4, "usage: close-continues PID FILE");
 	pid = (pid_t)atoi(argv[2]);
 	file = argv[3];
 	snprintf(lock, sizeof(lock), "%s/busy.%d", dir ? dir : "/tmp/cr-testkernel", (int)pid);
-	/* A stopped target: the kernel continues it, cancelling must stop it again. */
 	CHECK(kill(pid, SIGSTOP) == 0, "SIGSTOP: %s", strerror(errno));
 	for (i = 0; i < 200 && proc_state(pid) != 'T'; i++)
 		msleep(10);
 	CHECK(proc_state(pid) == 'T', "target did not stop");
-	setenv("CR_TESTKERNEL_RATE", "20000", 1);
-	setenv("CR_TESTKERNEL_IMAGE_SIZE", "10000000", 1);
+	setenv("CR_TESTKERNEL_RATE", "400000", 1);
+	setenv("CR_TESTKERNEL_IMAGE_SIZE", "600000", 1);
 	dest = open_dest(file);
 	CHECK(request(fd, pid, CR_SCOPE_PROC, dest, 0, CR_CHKPT_ASYNC_ERR, &err) == 0, "request: %d",
 	      err);
@@ -1172,16 +1212,16 @@ static void sc_close_cancels(int argc, char **argv)
 		msleep(10);
 	CHECK(file_size(file) > 0, "the dump never started");
 	CHECK(access(lock, F_OK) == 0, "no busy lock %s while dumping", lock);
-	CHECK(proc_state(pid) != 'T', "target still stopped while dumping");
 	t0 = now_ms();
 	CHECK(close(fd) == 0, "close: %s", strerror(errno));
-	CHECK(now_ms() - t0 < 2000, "close took %ld ms", now_ms() - t0);
-	s1 = file_size(file);
-	msleep(400);
-	s2 = file_size(file);
-	CHECK(s1 == s2, "still writing after close: %ld -> %ld", (long)s1, (long)s2);
-	CHECK(s2 < 1000000, "wrote everything (%ld) instead of stopping", (long)s2);
-	CHECK(access(lock, F_OK) != 0, "busy lock %s left behind", lock);
+	CHECK(now_ms() - t0 < 200, "close took %ld ms", now_ms() - t0);
+	CHECK(file_size(file) < 600000, "the dump was over before the close");
+	for (i = 0; i < 2000 && access(lock, F_OK) == 0; i++)
+		msleep(10);
+	CHECK(access(lock, F_OK) != 0, "the dump never ended (busy lock %s)", lock);
+	CHECK(file_size(file) > 600000, "the dump stopped at %ld", (long)file_size(file));
+	for (i = 0; i < 200 && proc_state(pid) != 'T'; i++)
+		msleep(10);
 	CHECK(proc_state(pid) == 'T', "target not stopped again (state %c)", proc_state(pid));
 	CHECK(kill(pid, SIGCONT) == 0, "SIGCONT");
 	/* The target is free again: a quick checkpoint works. */
@@ -1197,39 +1237,42 @@ static void sc_close_cancels(int argc, char **argv)
 	ok();
 }
 
-/* After fork the child has its own table: same fd, no request. */
-static void sc_fork_child_table(int argc, char **argv)
+/* After fork the child shares the open file: it sees, and may reap, the parent's request. */
+static void sc_fork_shares_request(int argc, char **argv)
 {
 	struct target t = get_target(argc, argv);
-	int fd = ctrl_open(), dest, err, r, status, expect = start_slow(fd, &t, &dest);
-	pid_t child = fork();
+	int fd = ctrl_open(), dest, err, r, status;
+	pid_t child;
 
+	start_slow(fd, &t, &dest);
+	child = fork();
 	CHECK(child >= 0, "fork: %s", strerror(errno));
 	if (child == 0) {
 		struct cr_log_args la = { 0, NULL };
 		int rd, d2 = make_pipe_dest(&rd);
 
-		if (wait_done(fd, 0) != POLLERR)
-			_exit(10);
-		if (reap(fd, &err) != -1 || err != EINVAL)
+		if (wait_done(fd, 0) != 0)
+			_exit(10);  /* pending for us too */
+		if (reap(fd, &err) != -1 || err != EAGAIN)
 			_exit(11);
-		if (do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err) != -1 || err != EINVAL)
+		if (do_ioctl(fd, CR_OP_CHKPT_LOG, (unsigned long)&la, &err) != 0)
 			_exit(12);
-		if (request(fd, 0, 7, d2, 0, CR_CHKPT_ASYNC_ERR, &err) != 0)
+		if (request(fd, 0, 7, d2, 0, CR_CHKPT_ASYNC_ERR, &err) != -1 || err != EAGAIN)
 			_exit(13);
-		if (!(wait_done(fd, 1000) & POLLIN) || reap(fd, &err) != -1 || err != EINVAL)
+		if (!(wait_done(fd, 20000) & POLLIN))
 			_exit(14);
-		if (close(fd) != 0)
+		if (reap(fd, &err) != 0)
 			_exit(15);
+		if (close(fd) != 0)
+			_exit(16);
 		_exit(0);
 	}
 	CHECK(waitpid(child, &status, 0) == child, "waitpid");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child check %d failed",
 	      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	CHECK(wait_done(fd, 0) == 0, "the parent's request must still be pending");
-	CHECK(wait_done(fd, 20000) & POLLIN, "the parent's request never completed");
+	CHECK(wait_done(fd, 0) == POLLERR, "reaped by the child: no request left");
 	r = reap(fd, &err);
-	CHECK(expect == 0 ? r == 0 : (r == -1 && err == expect), "parent REAP: %d errno %d", r, err);
+	CHECK_ERR(r, err, EINVAL, "parent REAP after the child's");
 	ok();
 }
 
@@ -1270,7 +1313,7 @@ static void sc_ptrace(int argc, char **argv)
 	CHECK(ptrace(PTRACE_SEIZE, pid, NULL, NULL) == 0, "PTRACE_SEIZE: %s", strerror(errno));
 	err = traced_request(pid, CR_SCOPE_PROC, 0, &log);
 	CHECK(err == CR_EPTRACED, "traced target: errno %d, want CR_EPTRACED (%s)", err, log);
-	CHECK(strstr(log, "ptraced by") != NULL, "log: %s", log);
+	CHECK(log[0] == '\0', "BLCR logs nothing for a ptraced target: %s", log);
 	free(log);
 	err = traced_request(pid, CR_SCOPE_PROC, CR_CHKPT_PTRACED_SKIP, &log);
 	CHECK(err == ESRCH, "PTRACED_SKIP: errno %d, want ESRCH (%s)", err, log);
@@ -1313,15 +1356,14 @@ static void *stress_main(void *arg)
 				 err != ESRCH;
 			break;
 		case 2:
-			/* close while the worker may still run: it is cancelled */
+			/* close with the (failed) request not reaped */
 			r = request(fd, STRESS_NOPID, CR_SCOPE_PGRP, dest, 0, CR_CHKPT_ASYNC_ERR, &err);
 			fails += r != 0;
 			break;
 		default:
+			/* Without ASYNC_ERR the ioctl itself says ESRCH. */
 			r = request(fd, STRESS_NOPID, CR_SCOPE_PROC, dest, 0, 0, &err);
-			while (r == 0 && reap(fd, &err) == -1 && err == EAGAIN)
-				msleep(1);
-			fails += r != 0 || err != ESRCH;
+			fails += r != -1 || err != ESRCH;
 			break;
 		}
 		fails += close(fd) != 0;
@@ -1506,10 +1548,10 @@ int main(int argc, char **argv)
 		sc_einval_ctrl_as_dest();
 	if (strcmp(sc, "target-zero-self") == 0)
 		sc_target_zero_self();
-	if (strcmp(sc, "close-cancels") == 0)
-		sc_close_cancels(argc, argv);
-	if (strcmp(sc, "fork-child-table") == 0)
-		sc_fork_child_table(argc, argv);
+	if (strcmp(sc, "close-continues") == 0)
+		sc_close_continues(argc, argv);
+	if (strcmp(sc, "fork-shares-request") == 0)
+		sc_fork_shares_request(argc, argv);
 	if (strcmp(sc, "stress") == 0)
 		sc_stress();
 	if (strcmp(sc, "ptrace") == 0)

@@ -5,9 +5,11 @@
  * real fd, recorded in the table: a FIFO opened O_RDWR in $CR_TESTKERNEL_DIR
  * (named tkctrl.<pid>.<n>.<salt>, unlinked at once), so that a process that
  * inherits it (a restart child, after exec) can still tell it apart by its
- * name and inode. The fd becomes readable when its request completes (we
- * write 8 bytes to it ourselves). If the FIFO cannot be made, an eventfd
- * stands in (everything but restart children works the same).
+ * name and inode. Each open has its tk_ofile: the requests that hang off it
+ * live in memory shared with forked children (BLCR hangs them off the
+ * struct file). The fd becomes readable when a request completes (we write
+ * 8 bytes to it ourselves). If the FIFO cannot be made, an eventfd stands in
+ * (everything but restart children works the same).
  * Every other call goes to the real libc function.
  */
 #include <dlfcn.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -121,11 +124,68 @@ int tk_real_select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 	return REAL(select)(n, r, w, e, tv);
 }
 
-/* ---- the fd table ---- */
+/* ---- open files and the fd table ---- */
+
+void tk_sh_lock(struct tk_shared *sh)
+{
+	/* Robust: a process that died holding it (killed mid-call) does not wedge the rest. */
+	if (pthread_mutex_lock(&sh->mu) == EOWNERDEAD)
+		pthread_mutex_consistent(&sh->mu);
+}
+
+void tk_sh_unlock(struct tk_shared *sh)
+{
+	pthread_mutex_unlock(&sh->mu);
+}
+
+/* Where the test kernel keeps fds of its own, out of the way of programs that dup2 to small numbers. */
+#define TK_PRIVATE_FD_MIN 512
+
+static struct tk_ofile *tk_ofile_new(int fd)
+{
+	struct tk_ofile *of = calloc(1, sizeof(*of));
+	pthread_mutexattr_t ma;
+	struct stat sb;
+
+	if (of == NULL)
+		return NULL;
+	of->sh = mmap(NULL, sizeof(struct tk_shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
+	if (of->sh == MAP_FAILED) {
+		free(of);
+		return NULL;
+	}
+	of->wfd = fcntl(fd, F_DUPFD_CLOEXEC, TK_PRIVATE_FD_MIN);
+	if (of->wfd < 0)
+		of->wfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (of->wfd < 0 || pthread_mutexattr_init(&ma) != 0) {
+		if (of->wfd >= 0)
+			tk_real_close(of->wfd);
+		munmap(of->sh, sizeof(struct tk_shared));
+		free(of);
+		return NULL;
+	}
+	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&of->sh->mu, &ma);
+	pthread_mutexattr_destroy(&ma);
+	of->ino = fstat(fd, &sb) == 0 ? (unsigned long)sb.st_ino : 0;
+	of->refs = 1;
+	return of;
+}
+
+void tk_ofile_put_locked(struct tk_ofile *of)
+{
+	if (--of->refs > 0)
+		return;
+	tk_real_close(of->wfd);
+	munmap(of->sh, sizeof(struct tk_shared));
+	free(of);
+}
 
 struct tk_slot {
-	unsigned char used;  /* fd is an emulated ctrl fd */
-	struct tk_req *req;  /* its unreaped request, or NULL */
+	unsigned char used;   /* fd is an emulated ctrl fd */
+	struct tk_ofile *of;  /* its open file (a reference) */
 };
 
 static struct tk_slot *tk_slots;  /* indexed by fd (tk_mu) */
@@ -162,18 +222,18 @@ static int tk_slots_grow_locked(int fd)
 	return 0;
 }
 
-static void tk_drain_eventfd(int fd)
+static void tk_drain(int fd)
 {
 	uint64_t v[8];
 	int saved = errno;
 
-	/* Non-blocking (eventfd or FIFO): EAGAIN just means nothing is left. */
+	/* Non-blocking (FIFO or eventfd): EAGAIN just means nothing is left. */
 	while (read(fd, v, sizeof(v)) > 0)
 		;
 	errno = saved;
 }
 
-static void tk_wake_eventfd(int fd)
+static void tk_wake(int fd)
 {
 	uint64_t one = 1;
 
@@ -181,94 +241,115 @@ static void tk_wake_eventfd(int fd)
 		errno = 0;  /* a pending wake-up is already there */
 }
 
-/* Remove fd from the table; returns its request (still referenced) or NULL. */
-static struct tk_req *tk_slot_remove_locked(int fd)
+/* Remove fd from the table; returns its ofile (still referenced) or NULL. */
+static struct tk_ofile *tk_slot_remove_locked(int fd)
 {
 	struct tk_slot *s = tk_slot_locked(fd);
-	struct tk_req *req;
+	struct tk_ofile *of;
 
 	if (s == NULL)
 		return NULL;
-	req = s->req;
-	s->req = NULL;
+	of = s->of;
+	s->of = NULL;
 	s->used = 0;
+	of->nfds--;
 	__atomic_sub_fetch(&tk_nctrl, 1, __ATOMIC_RELEASE);
-	if (req != NULL) {
-		__atomic_store_n(&req->cancel, 1, __ATOMIC_RELEASE);
-		req->fd = -1;
-	}
-	return req;
+	return of;
+}
+
+/* The last fd of this process on the open file is gone: a restart request made here stops. */
+static struct tk_req *tk_ofile_last_close_locked(struct tk_ofile *of)
+{
+	struct tk_req *req = of->rstrt;
+
+	if (of->nfds > 0 || req == NULL)
+		return NULL;
+	of->rstrt = NULL;
+	__atomic_store_n(&req->cancel, 1, __ATOMIC_RELEASE);
+	tk_req_detach(req);
+	return req;  /* the ofile's reference, for the caller to drop */
 }
 
 /* A real open returned fd: an entry for it is stale (closed behind our back). */
 static void tk_forget_stale(int fd)
 {
+	struct tk_ofile *of;
 	struct tk_req *req;
 
 	if (fd < 0 || !tk_any_ctrl())
 		return;
 	pthread_mutex_lock(&tk_mu);
-	req = tk_slot_remove_locked(fd);
-	if (req != NULL)
-		tk_req_put_locked(req);
-	pthread_mutex_unlock(&tk_mu);
-}
-
-int tk_slot_attach(int fd, struct tk_req *req)
-{
-	struct tk_slot *s;
-	int err = 0;
-
-	pthread_mutex_lock(&tk_mu);
-	s = tk_slot_locked(fd);
-	if (s == NULL) {
-		err = EBADF;  /* closed concurrently */
-	} else if (s->req != NULL) {
-		err = EAGAIN;
-	} else {
-		s->req = req;
-		req->fd = fd;
-		req->refs++;
+	of = tk_slot_remove_locked(fd);
+	if (of != NULL) {
+		req = tk_ofile_last_close_locked(of);
+		if (req != NULL)
+			tk_req_put_locked(req);
+		tk_ofile_put_locked(of);
 	}
 	pthread_mutex_unlock(&tk_mu);
-	return err;
 }
 
-void tk_slot_detach(int fd, struct tk_req *req)
+int tk_ofile_get(int fd, struct tk_ofile **out)
 {
 	struct tk_slot *s;
 
 	pthread_mutex_lock(&tk_mu);
 	s = tk_slot_locked(fd);
-	if (s != NULL && s->req == req) {
-		s->req = NULL;
-		req->fd = -1;
-		tk_drain_eventfd(fd);
-		tk_req_put_locked(req);
+	if (s != NULL) {
+		s->of->refs++;
+		*out = s->of;
 	}
 	pthread_mutex_unlock(&tk_mu);
+	return s != NULL ? 0 : EBADF;  /* EBADF: closed concurrently */
 }
 
-int tk_slot_get_locked(int fd, enum tk_req_kind kind, struct tk_req **out)
+/* A restart request on fd made by this process, still there. */
+static struct tk_req *tk_local_rstrt_locked(struct tk_ofile *of)
+{
+	struct tk_req *req = of->rstrt;
+	struct tk_rslot *sl = &of->sh->slot[TK_REQ_RSTRT - 1];
+	int live;
+
+	if (req == NULL || req->owner != getpid())
+		return NULL;
+	tk_sh_lock(of->sh);
+	live = sl->gen == req->gen && sl->state != TK_SLOT_NONE;
+	tk_sh_unlock(of->sh);
+	return live ? req : NULL;
+}
+
+int tk_slot_get_rstrt_locked(int fd, struct tk_req **out)
 {
 	struct tk_slot *s = tk_slot_locked(fd);
+	struct tk_req *req = s != NULL ? tk_local_rstrt_locked(s->of) : NULL;
 
-	if (s == NULL || s->req == NULL || s->req->kind != kind)
+	if (req == NULL)
 		return EINVAL;
-	s->req->refs++;
-	*out = s->req;
+	req->refs++;
+	*out = req;
 	return 0;
 }
 
 enum tk_pstate tk_slot_pstate_locked(int fd)
 {
 	struct tk_slot *s = tk_slot_locked(fd);
+	struct tk_shared *sh;
+	enum tk_pstate st = TK_PS_NOREQ;
+	int i;
 
 	if (s == NULL)
 		return TK_PS_NOT_CTRL;
-	if (s->req == NULL)
-		return TK_PS_NOREQ;
-	return s->req->done ? TK_PS_DONE : TK_PS_PENDING;
+	sh = s->of->sh;
+	tk_sh_lock(sh);
+	/* Like ctrl_poll: a restart request first, then a checkpoint request. */
+	for (i = TK_REQ_RSTRT - 1; i >= 0; i--) {
+		if (sh->slot[i].state != TK_SLOT_NONE) {
+			st = sh->slot[i].state == TK_SLOT_DONE ? TK_PS_DONE : TK_PS_PENDING;
+			break;
+		}
+	}
+	tk_sh_unlock(sh);
+	return st;
 }
 
 int tk_is_ctrl_fd(int fd)
@@ -359,7 +440,7 @@ int tk_ctrl_file_ident(int fd, char *dir, size_t dirsize, unsigned long *ino)
 
 static int tk_ctrl_open(int flags)
 {
-	struct tk_req *stale;
+	struct tk_ofile *of, *stale;
 	int efd, err;
 
 	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
@@ -373,19 +454,32 @@ static int tk_ctrl_open(int flags)
 	efd = tk_ctrl_make_fd((flags & O_CLOEXEC) != 0);
 	if (efd < 0)
 		return -1;
+	of = tk_ofile_new(efd);
+	if (of == NULL) {
+		tk_real_close(efd);
+		errno = ENOMEM;
+		return -1;
+	}
 	pthread_mutex_lock(&tk_mu);
 	err = tk_slots_grow_locked(efd);
 	if (err != 0) {
+		tk_ofile_put_locked(of);
 		pthread_mutex_unlock(&tk_mu);
 		tk_real_close(efd);
 		errno = err;
 		return -1;
 	}
 	stale = tk_slot_remove_locked(efd);
-	if (stale != NULL)
-		tk_req_put_locked(stale);
+	if (stale != NULL) {
+		struct tk_req *req = tk_ofile_last_close_locked(stale);
+
+		if (req != NULL)
+			tk_req_put_locked(req);
+		tk_ofile_put_locked(stale);
+	}
 	tk_slots[efd].used = 1;
-	tk_slots[efd].req = NULL;
+	tk_slots[efd].of = of;
+	of->nfds = 1;
 	__atomic_add_fetch(&tk_nctrl, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&tk_mu);
 	return efd;
@@ -491,18 +585,29 @@ TK_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 	TK_OPEN_BODY(openat64_2, dirfd, path, flags);
 }
 
-/* How long close() waits for a cancelled worker to undo what it did. */
+/* How long close() waits for a cancelled restart worker to undo what it did. */
 #define TK_CLOSE_WAIT_SEC 3
 
+/*
+ * Closing an fd drops its reference on the open file. A checkpoint request
+ * goes on (BLCR: the targets finish, get their signal; nobody reaps it). A
+ * restart request made here stops when this process's last fd on it goes.
+ */
 static void tk_ctrl_close(int fd)
 {
+	struct tk_ofile *of;
 	struct tk_req *req;
 
 	pthread_mutex_lock(&tk_mu);
-	req = tk_slot_remove_locked(fd);
+	of = tk_slot_remove_locked(fd);
+	if (of == NULL) {
+		pthread_mutex_unlock(&tk_mu);
+		return;
+	}
+	req = tk_ofile_last_close_locked(of);
 	if (req != NULL) {
-		/* Wake any poll() still waiting on this eventfd. */
-		tk_wake_eventfd(fd);
+		/* Wake a PROCS or poll still waiting on the fd. */
+		tk_wake(of->wfd);
 		if (req->has_worker && !req->finished) {
 			struct timespec until;
 
@@ -510,11 +615,12 @@ static void tk_ctrl_close(int fd)
 			until.tv_sec += TK_CLOSE_WAIT_SEC;
 			while (!req->finished) {
 				if (pthread_cond_timedwait(&tk_cv, &tk_mu, &until) == ETIMEDOUT)
-					break;  /* e.g. blocked writing a FIFO: it finishes alone */
+					break;
 			}
 		}
 		tk_req_put_locked(req);
 	}
+	tk_ofile_put_locked(of);
 	pthread_mutex_unlock(&tk_mu);
 }
 
@@ -538,69 +644,123 @@ static int tk_op_version(unsigned long arg)
 {
 	uint64_t kv = tk_env_u64("CR_TESTKERNEL_VERSION", CR_MODULE_VERSION);
 	unsigned long kmaj = (kv >> 16) & 0xffff, kmin = kv & 0xffff;
-	unsigned long umaj = (arg >> 16) & 0xffff, umin = arg & 0xffff;
-	int ok;
+	unsigned long umaj = arg >> 16, umin = arg & 0xffff;
+	int ok = umaj == kmaj && (kmaj == 0 ? umin == kmin : umin <= kmin);
 
-	if ((arg >> 32) != 0)
-		return tk_fail(CR_EVERSION);
-	ok = umaj == kmaj && (kmaj == 0 ? umin == kmin : umin <= kmin);
-	/* The real module logs the refusal to the kernel log: we stay silent. */
+	if (!ok)
+		tk_kmsg("request from pid %d for unsupported version %d.%d", (int)getpid(), (int)umaj,
+			(int)umin);
 	return ok ? 0 : tk_fail(CR_EVERSION);
+}
+
+static const char *tk_op_fn(enum tk_req_kind kind, int log)
+{
+	if (kind == TK_REQ_CHKPT)
+		return log ? "do_chkpt_log" : "cr_chkpt_reap";
+	return log ? "do_rstrt_log" : "cr_rstrt_reap";
 }
 
 static int tk_op_reap(int fd, enum tk_req_kind kind)
 {
 	struct tk_slot *s;
-	struct tk_req *req;
-	int res, value;
+	struct tk_rslot *sl;
+	struct tk_ofile *of;
+	struct tk_req *drop = NULL;
+	int res, value, state;
 
 	pthread_mutex_lock(&tk_mu);
 	s = tk_slot_locked(fd);
-	req = s != NULL ? s->req : NULL;
-	if (req == NULL || req->kind != kind) {
+	if (s == NULL) {
 		pthread_mutex_unlock(&tk_mu);
 		return tk_fail(EINVAL);
 	}
-	if (!req->done) {
-		pthread_mutex_unlock(&tk_mu);
-		return tk_fail(EAGAIN);
+	of = s->of;
+	tk_sh_lock(of->sh);
+	sl = &of->sh->slot[kind - 1];
+	state = sl->state;
+	res = sl->result;
+	value = sl->reap_value;
+	if (state == TK_SLOT_DONE) {
+		sl->state = TK_SLOT_NONE;
+		tk_drain(of->wfd);
 	}
-	s->req = NULL;
-	req->fd = -1;
-	tk_drain_eventfd(fd);
-	res = req->result;
-	value = req->reap_value;
-	tk_req_put_locked(req);
+	tk_sh_unlock(of->sh);
+	if (state == TK_SLOT_DONE && kind == TK_REQ_RSTRT && of->rstrt != NULL &&
+	    of->rstrt->owner == getpid()) {
+		drop = of->rstrt;
+		of->rstrt = NULL;
+	}
+	if (drop != NULL)
+		tk_req_put_locked(drop);
 	pthread_mutex_unlock(&tk_mu);
+	if (state == TK_SLOT_NONE)
+		return tk_fail(EINVAL);
+	if (state == TK_SLOT_PENDING)
+		return tk_fail(EAGAIN);
 	return res != 0 ? tk_fail(res) : value;
 }
 
 static int tk_op_log(int fd, enum tk_req_kind kind, struct cr_log_args *la)
 {
 	struct tk_slot *s;
-	struct tk_req *req;
+	struct tk_rslot *sl;
+	struct tk_ofile *of;
 	size_t need, n;
 
+	if (la == NULL || (la->len > 0 && la->buf == NULL))
+		return tk_fail(EFAULT);
 	pthread_mutex_lock(&tk_mu);
 	s = tk_slot_locked(fd);
-	req = s != NULL ? s->req : NULL;
-	if (req == NULL || req->kind != kind) {
+	if (s == NULL) {
 		pthread_mutex_unlock(&tk_mu);
 		return tk_fail(EINVAL);
 	}
-	if (la == NULL || (la->len > 0 && la->buf == NULL)) {
+	of = s->of;
+	tk_sh_lock(of->sh);
+	sl = &of->sh->slot[kind - 1];
+	if (sl->state == TK_SLOT_NONE) {
+		tk_sh_unlock(of->sh);
 		pthread_mutex_unlock(&tk_mu);
-		return tk_fail(EFAULT);
+		tk_kmsg("%s: No %s attached to filp!", tk_op_fn(kind, 1),
+			kind == TK_REQ_CHKPT ? "chkpt_req" : "rstrt_req");
+		return tk_fail(EINVAL);
 	}
-	need = req->log_len != 0 ? req->log_len + 1 : 0;
+	need = sl->log_len != 0 ? sl->log_len + 1 : 0;
 	if (la->len > 0) {
-		n = req->log_len < la->len - 1 ? req->log_len : la->len - 1;
+		n = sl->log_len < la->len - 1 ? sl->log_len : la->len - 1;
 		if (n > 0)
-			memcpy(la->buf, req->log, n);
+			memcpy(la->buf, sl->log, n);
 		la->buf[n] = '\0';
 	}
+	tk_sh_unlock(of->sh);
 	pthread_mutex_unlock(&tk_mu);
 	return (int)need;
+}
+
+/*
+ * The handler ops outside a checkpoint (no caller is ever inside one: the
+ * stand-in answers the trigger with an ack file), with what BLCR says then.
+ */
+static int tk_op_hand(unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case CR_OP_HAND_ABORT:
+		tk_kmsg("cr_hand_abort: No matching task found!");
+		return tk_fail(ESRCH);
+	case CR_OP_HAND_DONE:
+		if (arg & ~(unsigned long)CR_HOLD_BOTH) {
+			tk_kmsg("cr_hand_complete: invalid flags");
+			return tk_fail(EINVAL);
+		}
+		tk_kmsg("cr_hand_complete: No matching task found!");
+		return tk_fail(ESRCH);
+	case CR_OP_HAND_CHKPT_INFO:
+	case CR_OP_CHKPT_FWD:
+		/* Both read their argument first. */
+		return tk_fail(arg == 0 ? EFAULT : ESRCH);
+	default:
+		return tk_fail(ESRCH);
+	}
 }
 
 static int tk_ctrl_ioctl(int fd, unsigned int cmd, unsigned long arg)
@@ -620,10 +780,26 @@ static int tk_ctrl_ioctl(int fd, unsigned int cmd, unsigned long arg)
 		return tk_op_log(fd, TK_REQ_RSTRT, (struct cr_log_args *)arg);
 	case CR_OP_RSTRT_REQ:
 	case CR_OP_RSTRT_PROCS:
-	case CR_OP_RSTRT_CHILD:
 		return tk_rstrt_ioctl(fd, cmd, arg);
-	case CR_OP_HAND_CHKPT:
+	case CR_OP_RSTRT_CHILD: {
+		struct tk_req *own = NULL;
+		int r;
+
+		/* A forked child of the requester shares the fd: it is a restart child. */
+		pthread_mutex_lock(&tk_mu);
+		if (tk_slot_get_rstrt_locked(fd, &own) == 0)
+			tk_req_put_locked(own);
+		pthread_mutex_unlock(&tk_mu);
+		if (own == NULL && tk_rstrt_child_foreign(fd, &r))
+			return r;
+		return tk_rstrt_ioctl(fd, cmd, arg);
+	}
 	case CR_OP_HAND_ABORT:
+		/* The requester answering its own trigger (tk_chkpt.c); else no matching task. */
+		if (tk_chkpt_self_triggered(fd))
+			return tk_chkpt_hand_abort(fd, arg);
+		return tk_op_hand(cmd, arg);
+	case CR_OP_HAND_CHKPT:
 	case CR_OP_HAND_PHASE1:
 	case CR_OP_HAND_SUSP:
 	case CR_OP_HAND_PHASE2:
@@ -631,11 +807,7 @@ static int tk_ctrl_ioctl(int fd, unsigned int cmd, unsigned long arg)
 	case CR_OP_HAND_SRC:
 	case CR_OP_HAND_CHKPT_INFO:
 	case CR_OP_CHKPT_FWD:
-		/*
-		 * Only valid inside a checkpoint. The stub answers the trigger
-		 * with an ack file instead, so no caller is ever inside one.
-		 */
-		return tk_fail(ESRCH);
+		return tk_op_hand(cmd, arg);
 	default:
 		return tk_fail(ENOTTY);
 	}
@@ -675,37 +847,29 @@ static void tk_atfork_parent(void)
 }
 
 /*
- * The child gets its own table: same emulated fd numbers, each on a fresh
- * eventfd, none holding a request (the workers stayed in the parent).
- * Exception: an fd holding a restart request is left as it is (shared with
- * the parent, like any fd) and dropped from the child's table, so that a
- * restart child exec'ed from here finds the request through it.
+ * The child keeps every emulated fd on the same open file (as the kernel's
+ * fork shares the struct file): it sees the same requests. The requests'
+ * private parts and workers stayed in the parent: forget them, and count the
+ * ofiles' references again (its table's fds only).
  */
 static void tk_atfork_child(void)
 {
 	size_t fd;
 
-	for (fd = 0; fd < tk_nslots; fd++) {
-		int fdflags, nfd;
-
-		if (!tk_slots[fd].used)
-			continue;
-		if (tk_slots[fd].req != NULL && tk_slots[fd].req->kind == TK_REQ_RSTRT) {
-			tk_slots[fd].req = NULL;
-			tk_slots[fd].used = 0;
-			__atomic_sub_fetch(&tk_nctrl, 1, __ATOMIC_RELEASE);
-			continue;
-		}
-		tk_slots[fd].req = NULL;
-		fdflags = fcntl((int)fd, F_GETFD);
-		nfd = tk_ctrl_make_eventfd(1);
-		if (nfd < 0 || fdflags < 0)
-			continue;
-		if (dup3(nfd, (int)fd, (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0)
-			errno = 0;
-		tk_real_close(nfd);
-	}
 	tk_req_forget_all_locked();
+	for (fd = 0; fd < tk_nslots; fd++) {
+		if (tk_slots[fd].used) {
+			tk_slots[fd].of->refs = 0;
+			tk_slots[fd].of->nfds = 0;
+			tk_slots[fd].of->rstrt = NULL;
+		}
+	}
+	for (fd = 0; fd < tk_nslots; fd++) {
+		if (tk_slots[fd].used) {
+			tk_slots[fd].of->refs++;
+			tk_slots[fd].of->nfds++;
+		}
+	}
 	pthread_mutex_unlock(&tk_mu);
 }
 

@@ -254,6 +254,18 @@ static void tk_read_proc_file(pid_t pid, const char *what, char **buf, size_t *l
 	}
 }
 
+/* A file of the shared directory the stand-in opens while it answers or is held. */
+static int tk_is_own_file(const char *path)
+{
+	const char *dir = tk_env_str("CR_TESTKERNEL_DIR", TK_DEFAULT_DIR), *base;
+	size_t n = strlen(dir);
+
+	if (strncmp(path, dir, n) != 0 || path[n] != '/')
+		return 0;
+	base = path + n + 1;
+	return strncmp(base, "busy.", 5) == 0 || strncmp(base, "ack.", 4) == 0 || strncmp(base, ".ack.", 5) == 0;
+}
+
 /* "fd flags pos path" per open fd, from /proc/PID/fd and fdinfo. */
 static int tk_fds_text(pid_t pid, char **out, size_t *outlen)
 {
@@ -281,6 +293,8 @@ static int tk_fds_text(pid_t pid, char **out, size_t *outlen)
 		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, (int)fds[i]);
 		if (tk_readlink(path, target, sizeof(target)) != 0)
 			continue;  /* closed meanwhile */
+		if (tk_is_own_file(target))
+			continue;  /* the stand-in's, open for a moment (busy lock, ack): not the program's */
 		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, (int)fds[i]);
 		if (tk_read_file(path, &info, &ilen) == 0) {
 			for (l = strtok_r(info, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save)) {
@@ -334,8 +348,16 @@ static int tk_gather(pid_t pid, unsigned int flags, struct tk_pinfo *pi)
 		err = tk_proc_tids(pid, &pi->tids, &pi->ntids);
 	if (err == 0 && pi->ntids == 0)
 		err = ESRCH;
-	if (err == 0)
+	if (err == 0) {
+		/* Another user's target the requester may still checkpoint (BLCR dumps from
+		 * inside it): its fd table is not ours to read, an empty FDS record. */
 		err = tk_fds_text(pid, &pi->fds, &pi->fds_len);
+		if (err == EACCES || err == EPERM) {
+			pi->fds = calloc(1, 1);
+			pi->fds_len = 0;
+			err = pi->fds == NULL ? ENOMEM : 0;
+		}
+	}
 	if (err != 0)
 		return err;
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
@@ -558,6 +580,20 @@ static int tk_dump_dir_one(struct tk_writer *w, struct tk_req *req, const struct
 	return err != 0 ? err : cerr;
 }
 
+/* The file header, written once per request, the way BLCR reports its failure. */
+static int tk_dump_header(struct tk_writer *w, struct tk_req *req, const struct tk_dump_opts *o)
+{
+	int err = o->dest_is_ctrl ? EIO : tk_file_header(w, o->scope);
+
+	if (err == 0)
+		err = tk_flush(w);
+	if (err != 0 && err != ECANCELED) {
+		tk_req_log(req, "vfs_write returned %d", -err);
+		tk_req_log(req, "file_header: write returned %d", -err);
+	}
+	return err;
+}
+
 int tk_dump(struct tk_req *req, const struct tk_dump_opts *o, struct tk_dump_proc *procs, size_t n)
 {
 	struct tk_pace pace = { .rate = o->rate, .t0 = tk_now_ns(), .total = 0 };
@@ -573,8 +609,24 @@ int tk_dump(struct tk_req *req, const struct tk_dump_opts *o, struct tk_dump_pro
 	if (buf == NULL)
 		return ENOMEM;
 	tk_writer_init(&w, req, &pace, buf, o->dest_fd);
-	w.fail_write = o->fail_write;
 
+	if (!o->dest_is_dir && n > 0)
+		err = tk_dump_header(&w, req, o);
+	/* write:N fails the first chunk of the sections (after the header). */
+	w.fail_write = o->fail_write;
+	if (err != 0) {
+		free(buf);
+		return err;
+	}
+	if (err == 0 && o->format != cr_format_vmadump) {
+		/* Each process's dump finds it; the trailer is still written. */
+		for (i = 0; i < n; i++)
+			tk_req_log(req, "unrecognized dump_format '%d'", o->format);
+		if (!o->dest_is_dir && tk_trailer(&w) == 0)
+			tk_flush(&w);
+		free(buf);
+		return EINVAL;
+	}
 	for (i = 0; i < n && err == 0; i++) {
 		struct tk_pinfo pi;
 
@@ -590,10 +642,7 @@ int tk_dump(struct tk_req *req, const struct tk_dump_opts *o, struct tk_dump_pro
 		if (o->dest_is_dir) {
 			err = tk_dump_dir_one(&w, req, o, &pi, &procs[i]);
 		} else {
-			if (ndumped == 0)
-				err = tk_file_header(&w, o->scope);
-			if (err == 0)
-				err = tk_write_section(&w, req, o, &pi, &procs[i]);
+			err = tk_write_section(&w, req, o, &pi, &procs[i]);
 			if (err == 0)
 				err = tk_flush(&w);
 		}
@@ -601,14 +650,16 @@ int tk_dump(struct tk_req *req, const struct tk_dump_opts *o, struct tk_dump_pro
 		if (err == 0) {
 			procs[i].dumped = 1;
 			ndumped++;
-			if (o->after_proc != NULL)
-				o->after_proc(o->ctx, i);
+		} else if (err != ECANCELED) {
+			tk_req_log(req, "vfs_write returned %d", -err);
 		}
 	}
-	if (err == 0 && ndumped > 0 && !o->dest_is_dir) {
+	if (err == 0 && !o->dest_is_dir) {
 		err = tk_trailer(&w);
 		if (err == 0)
 			err = tk_flush(&w);
+		if (err != 0 && err != ECANCELED)
+			tk_req_log(req, "vfs_write returned %d", -err);
 	}
 	if (err != 0 && err != ECANCELED)
 		tk_req_log(req, "writing the context file failed: %s", strerror(err));

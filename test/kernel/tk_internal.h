@@ -64,13 +64,50 @@ TK_HIDDEN int tk_any_ctrl(void);
 struct tk_req;
 enum tk_req_kind { TK_REQ_CHKPT = 1, TK_REQ_RSTRT = 2 };
 
-/* Attach req to the emulated fd: 0, or EAGAIN when the fd already holds one. */
-TK_HIDDEN int tk_slot_attach(int fd, struct tk_req *req);
-/* Detach req from fd (if still attached) and drop the fd's reference. */
-TK_HIDDEN void tk_slot_detach(int fd, struct tk_req *req);
+/*
+ * The open file behind an emulated ctrl fd. BLCR hangs requests off the
+ * struct file (one checkpoint and one restart request at most), so every fd
+ * sharing it - the same process's, a forked child's - sees the same requests.
+ * What they see lives in memory shared across fork (struct tk_shared); the
+ * process that made a request runs its worker and owns its private state.
+ */
+#define TK_LOG_CAP 4092  /* BLCR's errbuf: one page less its header */
 
-/* fd's request of that kind, with a new reference: 0, or EINVAL (call with tk_mu held). */
-TK_HIDDEN int tk_slot_get_locked(int fd, enum tk_req_kind kind, struct tk_req **out);
+enum tk_slot_state { TK_SLOT_NONE = 0, TK_SLOT_PENDING, TK_SLOT_DONE };
+
+struct tk_rslot {
+	uint32_t gen;       /* bumped by each request */
+	int32_t state;      /* enum tk_slot_state */
+	int32_t result;     /* 0 or a positive errno */
+	int32_t reap_value; /* REAP's value on success */
+	int32_t owner;      /* the process running its worker */
+	uint32_t log_len;
+	char log[TK_LOG_CAP + 1];
+};
+
+struct tk_shared {
+	pthread_mutex_t mu;        /* process-shared, robust */
+	struct tk_rslot slot[2];   /* [TK_REQ_CHKPT - 1], [TK_REQ_RSTRT - 1] */
+};
+
+struct tk_ofile {
+	int refs;            /* table fds + requests of this process (tk_mu) */
+	int nfds;            /* table fds of this process (tk_mu) */
+	int wfd;             /* our own dup of the fd: completion wake-ups, drains */
+	unsigned long ino;
+	struct tk_shared *sh;
+	struct tk_req *rstrt;  /* a restart request made by this process (a reference) */
+};
+
+TK_HIDDEN void tk_sh_lock(struct tk_shared *sh);
+TK_HIDDEN void tk_sh_unlock(struct tk_shared *sh);
+/* The ofile of an emulated fd, with a new reference: 0, or EBADF. */
+TK_HIDDEN int tk_ofile_get(int fd, struct tk_ofile **out);
+TK_HIDDEN void tk_ofile_put_locked(struct tk_ofile *of);
+
+/* The fd's restart request made by this process, with a new reference: 0, or EINVAL
+ * (call with tk_mu held). */
+TK_HIDDEN int tk_slot_get_rstrt_locked(int fd, struct tk_req **out);
 /* State of an fd as poll sees it (call with tk_mu held). */
 enum tk_pstate { TK_PS_NOT_CTRL = 0, TK_PS_NOREQ, TK_PS_PENDING, TK_PS_DONE };
 TK_HIDDEN enum tk_pstate tk_slot_pstate_locked(int fd);
@@ -84,18 +121,15 @@ extern TK_HIDDEN pthread_cond_t tk_cv;
 
 struct tk_req {
 	enum tk_req_kind kind;
-	int refs;          /* the fd's and the worker's references (tk_mu) */
-	int fd;            /* the ctrl fd while attached, else -1 (tk_mu) */
-	int done;          /* the result is available; poll gives POLLIN (tk_mu) */
+	int refs;          /* the ioctl's, the worker's, the ofile's (restart) (tk_mu) */
+	struct tk_ofile *of;  /* the open file it hangs off (a reference), once attached */
+	uint32_t gen;      /* its generation in the ofile's slot */
+	pid_t owner;       /* the process that made it */
 	int has_worker;    /* a worker thread owns a reference */
 	int finished;      /* the worker has released everything (tk_mu) */
-	int result;        /* 0 or a positive errno (tk_mu) */
-	int reap_value;    /* REAP's return value on success (RSTRT: a pid) (tk_mu) */
-	int cancel;        /* set by close (atomic) */
+	int cancel;        /* restart: its requester closed the ctrl fd (atomic) */
 	int64_t deadline_ns;  /* cr_secs expiry on the monotonic clock, 0 = none */
 	int timeout_logged;   /* worker only */
-	char *log;         /* "line\nline\n", NUL terminated (tk_mu) */
-	size_t log_len, log_cap;
 	void *priv;        /* kind-specific data, freed by destroy */
 	void (*destroy)(void *priv);
 	struct tk_req *live_prev, *live_next;  /* every request of this process */
@@ -105,28 +139,47 @@ struct tk_req {
 TK_HIDDEN struct tk_req *tk_req_new(enum tk_req_kind kind, void *priv, void (*destroy)(void *));
 /* Drop one reference; frees at zero. Call with tk_mu held. */
 TK_HIDDEN void tk_req_put_locked(struct tk_req *req);
+/* Hang req off fd's open file: 0, EAGAIN (a request of that kind is there; for a
+ * restart, either kind), EBADF. */
+TK_HIDDEN int tk_req_attach(int fd, struct tk_req *req);
+/* Take it off again (a request that failed in the ioctl). */
+TK_HIDDEN void tk_req_detach(struct tk_req *req);
 /* Format one log/report line into line[size]: the text, truncated if need be, then '\n' and a NUL.
  * Returns its length (without the NUL), or -1. */
 TK_HIDDEN int tk_vformat_line(char *line, size_t size, const char *fmt, va_list ap);
 /* Start a detached worker thread (all signals blocked) holding a reference on req: 0 or an errno. */
 TK_HIDDEN int tk_req_start_worker(struct tk_req *req, void *(*fn)(void *));
+/* A line of the request's log (and of the kernel log, as BLCR's printk does). */
 TK_HIDDEN void tk_req_log(struct tk_req *req, const char *fmt, ...) TK_PRINTF(2, 3);
+/* Forget the log so far (a retried request starts a new one). */
+TK_HIDDEN void tk_req_log_reset(struct tk_req *req);
 /* Store the result (first call wins) and make the ctrl fd readable. */
 TK_HIDDEN void tk_req_complete(struct tk_req *req, int err);
+TK_HIDDEN void tk_req_set_value(struct tk_req *req, int value);
+/* Non-zero once the request is complete (or reaped, or no longer attached). */
+TK_HIDDEN int tk_req_is_done(struct tk_req *req);
 /* The worker is done with everything: wake close(), drop its reference. */
 TK_HIDDEN void tk_req_finish(struct tk_req *req);
 TK_HIDDEN int tk_req_cancelled(struct tk_req *req);
-/* Log "timeout detected" once when cr_secs has expired. */
+/* Kernel-log "chkpt_watchdog: timeout detected" once when cr_secs has expired. */
 TK_HIDDEN void tk_req_tick(struct tk_req *req);
 /* Sleep ns in short slices; ECANCELED if the request was cancelled, else 0. */
 TK_HIDDEN int tk_req_sleep(struct tk_req *req, int64_t ns);
-/* In a forked child: forget every request inherited from the parent. */
+/* In a forked child: forget every request inherited from the parent (not their ofiles). */
 TK_HIDDEN void tk_req_forget_all_locked(void);
+
+/* ---- tk_kmsg.c: the emulated kernel log ---- */
+
+TK_HIDDEN void tk_kmsg(const char *fmt, ...) TK_PRINTF(1, 2);
+TK_HIDDEN void tk_kmsg_line(const char *line);
 
 /* ---- tk_chkpt.c ---- */
 
 /* CR_OP_CHKPT_REQ on the emulated fd: ioctl return value (0 or -1/errno). */
 TK_HIDDEN int tk_chkpt_request(int fd, const struct cr_chkpt_args *uargs);
+/* CR_OP_HAND_ABORT: -1/CR_EOMITTED while the requester answers its own trigger, else -1/ESRCH. */
+TK_HIDDEN int tk_chkpt_self_triggered(int fd);
+TK_HIDDEN int tk_chkpt_hand_abort(int fd, unsigned long flags);
 
 /* ---- tk_rstrt.c ---- */
 
@@ -143,7 +196,7 @@ TK_HIDDEN int tk_rstrt_child_foreign(int fd, int *ret);
 
 struct tk_pstatus {
 	pid_t tgid, ppid, tracer;
-	uid_t ruid, euid;
+	uid_t ruid, euid, suid;
 	gid_t rgid, egid;
 	int threads;
 	char state;
@@ -165,6 +218,8 @@ TK_HIDDEN int tk_proc_status(pid_t pid, struct tk_pstatus *st);
 TK_HIDDEN int tk_proc_self_status(struct tk_pstatus *st);
 TK_HIDDEN int tk_proc_task_status(pid_t pid, pid_t tid, struct tk_pstatus *st);
 TK_HIDDEN int tk_proc_stat(pid_t pid, struct tk_pstat *st);
+/* A process's comm and wait status (/proc/PID/stat exit_code; 0 while it runs). */
+TK_HIDDEN int tk_proc_exit(pid_t pid, char *comm, size_t size, int *code);
 /* Every process on the system, sorted by pid. */
 TK_HIDDEN int tk_proc_scan(struct tk_pstat **list, size_t *n);
 /* The numeric entries of a directory (e.g. /proc/PID/fd), sorted. */
@@ -188,14 +243,13 @@ struct tk_dump_proc {
 struct tk_dump_opts {
 	int dest_fd;          /* a file/FIFO/socket, or a directory */
 	int dest_is_dir;
+	int dest_is_ctrl;     /* another ctrl file: its first write fails (EIO) */
 	int scope;
+	int format;           /* dump_format: anything but 0 fails after the file header */
 	unsigned int flags;   /* CR_CHKPT_DUMP_* */
 	uint64_t image_size;  /* PAGES record length */
 	uint64_t rate;        /* bytes per second, 0 = unlimited */
 	int fail_write;       /* errno injected after the first chunk, 0 = none */
-	/* Called after each process's section is written (early signal). */
-	void (*after_proc)(void *ctx, size_t index);
-	void *ctx;
 };
 
 /* 0 or a positive errno (ECANCELED when the request was cancelled). */

@@ -49,11 +49,12 @@ static int tk_status_path(const char *path, struct tk_pstatus *st)
 		} else if (strcmp(line, "TracerPid") == 0) {
 			st->tracer = (pid_t)atoi(v);
 		} else if (strcmp(line, "Uid") == 0) {
-			unsigned int r = 0, e = 0;
+			unsigned int r = 0, e = 0, sv = 0;
 
-			if (sscanf(v, "%u %u", &r, &e) == 2) {
+			if (sscanf(v, "%u %u %u", &r, &e, &sv) == 3) {
 				st->ruid = r;
 				st->euid = e;
+				st->suid = sv;
 			}
 		} else if (strcmp(line, "Gid") == 0) {
 			unsigned int r = 0, e = 0;
@@ -125,6 +126,38 @@ int tk_proc_stat(pid_t pid, struct tk_pstat *st)
 	st->sid = (pid_t)sid;
 	st->flags = flags;
 	st->state = state;
+	return 0;
+}
+
+int tk_proc_exit(pid_t pid, char *comm, size_t size, int *code)
+{
+	char path[64], *buf, *p, *q;
+	size_t len, n;
+	int err, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	err = tk_read_file(path, &buf, &len);
+	if (err != 0)
+		return tk_gone(err);
+	p = strchr(buf, '(');
+	q = strrchr(buf, ')');
+	if (p == NULL || q == NULL || q < p) {
+		free(buf);
+		return EIO;
+	}
+	n = (size_t)(q - p - 1);
+	if (n >= size)
+		n = size - 1;
+	memcpy(comm, p + 1, n);
+	comm[n] = '\0';
+	/* Field 52, exit_code (Linux 3.5+): fields 3.. follow the ')'. */
+	*code = 0;
+	for (field = 2, p = q + 1; *p != '\0' && field < 52; p++)
+		if (*p == ' ')
+			field++;
+	if (field == 52)
+		*code = atoi(p);
+	free(buf);
 	return 0;
 }
 

@@ -1,9 +1,13 @@
 /*
- * tk_req.c - the request object shared by the ctrl fd and its worker thread.
+ * tk_req.c - the request object: what the process that made a request keeps
+ * (its worker, its private data), and the part every holder of the open file
+ * sees, kept in the ofile's shared slot (state, result, log).
  *
- * A request has up to two references: the ctrl fd it is attached to (dropped
- * by REAP or close) and its worker thread (dropped by tk_req_finish). It is
- * freed when both are gone.
+ * A request has up to three references: the ioctl's while it is set up, its
+ * worker thread's (dropped by tk_req_finish), and for a restart request its
+ * ofile's (PROCS needs it; dropped by REAP or the last close). It holds a
+ * reference on its ofile. A checkpoint request outlives the fds: closing them
+ * does not stop it (BLCR's release only drops the requester's reference).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -27,7 +31,7 @@ struct tk_req *tk_req_new(enum tk_req_kind kind, void *priv, void (*destroy)(voi
 		return NULL;
 	req->kind = kind;
 	req->refs = 1;
-	req->fd = -1;
+	req->owner = getpid();
 	req->priv = priv;
 	req->destroy = destroy;
 	pthread_mutex_lock(&tk_mu);
@@ -39,7 +43,7 @@ struct tk_req *tk_req_new(enum tk_req_kind kind, void *priv, void (*destroy)(voi
 	return req;
 }
 
-static void tk_req_free_locked(struct tk_req *req)
+static void tk_req_free_locked(struct tk_req *req, int put_ofile)
 {
 	if (req->live_prev != NULL)
 		req->live_prev->live_next = req->live_next;
@@ -49,21 +53,78 @@ static void tk_req_free_locked(struct tk_req *req)
 		req->live_next->live_prev = req->live_prev;
 	if (req->destroy != NULL)
 		req->destroy(req->priv);
-	free(req->log);
+	if (put_ofile && req->of != NULL)
+		tk_ofile_put_locked(req->of);
 	free(req);
 }
 
 void tk_req_put_locked(struct tk_req *req)
 {
 	if (--req->refs <= 0)
-		tk_req_free_locked(req);
+		tk_req_free_locked(req, 1);
 }
 
 void tk_req_forget_all_locked(void)
 {
-	/* The workers stayed in the parent: nobody else refers to these. */
+	/* The workers stayed in the parent; the ofiles are recounted by the caller. */
 	while (tk_live != NULL)
-		tk_req_free_locked(tk_live);
+		tk_req_free_locked(tk_live, 0);
+}
+
+/* Its slot, if it is still the request there (call with the shared lock held). */
+static struct tk_rslot *tk_req_slot(struct tk_req *req)
+{
+	struct tk_rslot *sl;
+
+	if (req->of == NULL)
+		return NULL;
+	sl = &req->of->sh->slot[req->kind - 1];
+	return sl->gen == req->gen && sl->state != TK_SLOT_NONE ? sl : NULL;
+}
+
+int tk_req_attach(int fd, struct tk_req *req)
+{
+	struct tk_ofile *of;
+	struct tk_rslot *sl;
+	int err = tk_ofile_get(fd, &of);
+
+	if (err != 0)
+		return err;
+	tk_sh_lock(of->sh);
+	sl = &of->sh->slot[req->kind - 1];
+	/* BLCR: CHKPT_REQ looks at the checkpoint request only, RSTRT_REQ at both. */
+	if (sl->state != TK_SLOT_NONE ||
+	    (req->kind == TK_REQ_RSTRT && of->sh->slot[TK_REQ_CHKPT - 1].state != TK_SLOT_NONE)) {
+		tk_sh_unlock(of->sh);
+		pthread_mutex_lock(&tk_mu);
+		tk_ofile_put_locked(of);
+		pthread_mutex_unlock(&tk_mu);
+		return EAGAIN;
+	}
+	sl->gen++;
+	sl->state = TK_SLOT_PENDING;
+	sl->result = 0;
+	sl->reap_value = 0;
+	sl->owner = (int32_t)getpid();
+	sl->log_len = 0;
+	sl->log[0] = '\0';
+	req->of = of;  /* our reference */
+	req->gen = sl->gen;
+	tk_sh_unlock(of->sh);
+	return 0;
+}
+
+void tk_req_detach(struct tk_req *req)
+{
+	struct tk_rslot *sl;
+
+	if (req->of == NULL)
+		return;
+	tk_sh_lock(req->of->sh);
+	sl = tk_req_slot(req);
+	if (sl != NULL)
+		sl->state = TK_SLOT_NONE;
+	tk_sh_unlock(req->of->sh);
 }
 
 int tk_vformat_line(char *line, size_t size, const char *fmt, va_list ap)
@@ -82,6 +143,7 @@ int tk_vformat_line(char *line, size_t size, const char *fmt, va_list ap)
 void tk_req_log(struct tk_req *req, const char *fmt, ...)
 {
 	char line[1024];
+	struct tk_rslot *sl;
 	va_list ap;
 	int n;
 
@@ -90,42 +152,82 @@ void tk_req_log(struct tk_req *req, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
+	tk_kmsg_line(line);
+	if (req->of == NULL)
+		return;
+	tk_sh_lock(req->of->sh);
+	sl = tk_req_slot(req);
+	if (sl != NULL) {
+		/* Like BLCR's errbuf: what does not fit in the page is cut off. */
+		size_t room = TK_LOG_CAP - sl->log_len, take = (size_t)n < room ? (size_t)n : room;
 
-	pthread_mutex_lock(&tk_mu);
-	if (req->log_len + (size_t)n + 1 > req->log_cap) {
-		size_t cap = req->log_cap ? req->log_cap : 256;
-		char *nl;
-
-		while (cap < req->log_len + (size_t)n + 1)
-			cap *= 2;
-		nl = realloc(req->log, cap);
-		if (nl == NULL) {
-			pthread_mutex_unlock(&tk_mu);
-			return;  /* the log is best effort, like the kernel's */
-		}
-		req->log = nl;
-		req->log_cap = cap;
+		memcpy(sl->log + sl->log_len, line, take);
+		sl->log_len += (uint32_t)take;
+		sl->log[sl->log_len] = '\0';
 	}
-	memcpy(req->log + req->log_len, line, (size_t)n + 1);
-	req->log_len += (size_t)n;
-	pthread_mutex_unlock(&tk_mu);
+	tk_sh_unlock(req->of->sh);
+}
+
+void tk_req_log_reset(struct tk_req *req)
+{
+	struct tk_rslot *sl;
+
+	if (req->of == NULL)
+		return;
+	tk_sh_lock(req->of->sh);
+	sl = tk_req_slot(req);
+	if (sl != NULL) {
+		sl->log_len = 0;
+		sl->log[0] = '\0';
+	}
+	tk_sh_unlock(req->of->sh);
 }
 
 void tk_req_complete(struct tk_req *req, int err)
 {
-	pthread_mutex_lock(&tk_mu);
-	if (!req->done) {
-		req->result = err;
-		req->done = 1;
-		if (req->fd >= 0) {
-			uint64_t one = 1;
+	struct tk_rslot *sl;
 
-			/* Cannot fail: the counter is reset by every REAP. */
-			if (write(req->fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
-				req->result = req->result ? req->result : EIO;
-		}
+	if (req->of == NULL)
+		return;
+	tk_sh_lock(req->of->sh);
+	sl = tk_req_slot(req);
+	if (sl != NULL && sl->state == TK_SLOT_PENDING) {
+		uint64_t one = 1;
+
+		sl->result = err;
+		sl->state = TK_SLOT_DONE;
+		/* Wakes every poller of the open file, in any process. */
+		if (write(req->of->wfd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+			errno = 0;  /* a wake-up is already pending */
 	}
-	pthread_mutex_unlock(&tk_mu);
+	tk_sh_unlock(req->of->sh);
+}
+
+void tk_req_set_value(struct tk_req *req, int value)
+{
+	struct tk_rslot *sl;
+
+	if (req->of == NULL)
+		return;
+	tk_sh_lock(req->of->sh);
+	sl = tk_req_slot(req);
+	if (sl != NULL)
+		sl->reap_value = value;
+	tk_sh_unlock(req->of->sh);
+}
+
+int tk_req_is_done(struct tk_req *req)
+{
+	struct tk_rslot *sl;
+	int done;
+
+	if (req->of == NULL)
+		return 1;
+	tk_sh_lock(req->of->sh);
+	sl = tk_req_slot(req);
+	done = sl == NULL || sl->state != TK_SLOT_PENDING;
+	tk_sh_unlock(req->of->sh);
+	return done;
 }
 
 void tk_req_finish(struct tk_req *req)
@@ -146,7 +248,8 @@ void tk_req_tick(struct tk_req *req)
 {
 	if (req->deadline_ns != 0 && !req->timeout_logged && tk_now_ns() >= req->deadline_ns) {
 		req->timeout_logged = 1;
-		tk_req_log(req, "timeout detected");
+		/* BLCR's watchdog notices, tells the kernel log, and does nothing else. */
+		tk_kmsg("chkpt_watchdog: timeout detected");
 	}
 }
 

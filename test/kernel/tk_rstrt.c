@@ -48,6 +48,9 @@
 enum {
 	TK_SF_END = 0, TK_SF_INDEX, TK_SF_THREADS, TK_SF_EXE, TK_SF_CWD, TK_SF_ARGV, TK_SF_ENV,
 	TK_SF_FIFO, TK_SF_RESTORE, TK_SF_TGID,
+	TK_SF_FAIL,   /* int32 errno, then log lines: the section's failure */
+	TK_SF_IDS,    /* int32 flags, pgid, sid: the RESTORE_* checks */
+	TK_SF_SRC,    /* int32 requester pid, source fd; uint64 dev, ino: the context file */
 };
 
 #define TK_MAX_THREADS 4096
@@ -64,6 +67,14 @@ struct tk_sec {
 	char *exe, *cwd;        /* relocated, NUL terminated */
 	struct tk_buf argv, env, state, exefile;
 	int has_exefile;
+	/*
+	 * What BLCR's child would find wrong reading this section: the errno
+	 * and the log lines (each '\n'-terminated), raised by the restart child
+	 * that takes the section, not by RSTRT_REQ.
+	 */
+	int err;
+	char errlog[2048];
+	size_t errlog_len;
 };
 
 enum tk_cstate { TK_C_NONE = 0, TK_C_HANDED, TK_C_IN, TK_C_DONE, TK_C_FAILED };
@@ -88,8 +99,11 @@ struct tk_rstrt {
 	size_t image_len;
 	struct tk_sec *s;
 	size_t ns;
+	size_t short_at;        /* the section whose header is cut short (PROCS: EIO), or SIZE_MAX */
 	struct tk_child *c;
 	size_t next;            /* next section to hand out (tk_mu) */
+	dev_t src_dev;          /* the context file, for the child's "closed unexpectedly" check */
+	ino_t src_ino;
 };
 
 static int tk_rstrt_clones_in;  /* child side: clones that called in */
@@ -126,6 +140,12 @@ static void tk_rstrt_destroy(void *priv)
 		/* A child that exec'ed leaves its state file to the stub. */
 		if (mine && c->statef[0] != '\0' && c->state != TK_C_DONE)
 			unlink(c->statef);
+		if (mine && c->statef[0] != '\0') {
+			char up[PATH_MAX + 80];
+
+			snprintf(up, sizeof(up), "%s.up", c->statef);
+			unlink(up);
+		}
 		if (mine && c->exef[0] != '\0')
 			unlink(c->exef);
 	}
@@ -150,27 +170,22 @@ static int tk_valid_signal(int s)
 	return (s >= 0 && s <= 64) || (s < 0 && -s <= 64);
 }
 
-/* ---- arguments ---- */
+/* ---- arguments (RSTRT_REQ, with BLCR's log lines) ---- */
 
-static int tk_copy_path(struct tk_req *req, const char *p, char **out)
+/* my_getname: EFAULT, ENAMETOOLONG, EINVAL (empty) say nothing; a relative path is logged. */
+static int tk_copy_path(struct tk_req *req, const char *p, const char *which, char **out)
 {
 	size_t n;
 
-	if (p == NULL) {
-		tk_req_log(req, "cr_rstrt_req: relocation path is NULL");
+	if (p == NULL)
 		return EFAULT;
-	}
 	n = strnlen(p, CR_PATH_MAX);
-	if (n >= CR_PATH_MAX) {
-		tk_req_log(req, "cr_rstrt_req: relocation path too long");
+	if (n >= CR_PATH_MAX)
 		return ENAMETOOLONG;
-	}
-	if (n == 0) {
-		tk_req_log(req, "cr_rstrt_req: empty relocation path");
+	if (n == 0)
 		return EINVAL;
-	}
 	if (p[0] != '/') {
-		tk_req_log(req, "cr_rstrt_req: relocation path '%s' is not absolute", p);
+		tk_req_log(req, "relocate.%s '%s' is not a full path", which, p);
 		return EINVAL;
 	}
 	*out = strdup(p);
@@ -191,13 +206,14 @@ static int tk_check_reloc(struct tk_req *req, struct tk_rstrt *rs)
 	if (r == NULL || r->count == 0)
 		return 0;
 	if (r->count > CR_MAX_RSTRT_RELOC) {
-		tk_req_log(req, "cr_rstrt_req: %u relocations (at most %d)", r->count, CR_MAX_RSTRT_RELOC);
+		/* (sic, with its extra newline) */
+		tk_req_log(req, "Relocation count of %u exceedes max %d\n", r->count, CR_MAX_RSTRT_RELOC);
 		return EINVAL;
 	}
 	for (i = 0; i < r->count; i++) {
-		err = tk_copy_path(req, r->path[i].oldpath, &rs->reloc_old[i]);
+		err = tk_copy_path(req, r->path[i].oldpath, "oldpath", &rs->reloc_old[i]);
 		if (err == 0)
-			err = tk_copy_path(req, r->path[i].newpath, &rs->reloc_new[i]);
+			err = tk_copy_path(req, r->path[i].newpath, "newpath", &rs->reloc_new[i]);
 		rs->nreloc = i + 1;
 		if (err != 0)
 			return err;
@@ -205,28 +221,55 @@ static int tk_check_reloc(struct tk_req *req, struct tk_rstrt *rs)
 	return 0;
 }
 
-static int tk_check_source(struct tk_req *req, int fd)
+/* cr_loc_init (for reading) and the directory check: BLCR's words. */
+static int tk_check_source(struct tk_req *req, int ctrl_fd, struct tk_rstrt *rs)
 {
+	int fd = rs->args.cr_fd, fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1, err = 0;
+	struct tk_ofile *mine = NULL, *theirs = NULL;
 	struct stat sb;
-	int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
 
-	if (fl < 0 || fstat(fd, &sb) != 0 || tk_is_ctrl_fd(fd)) {
-		tk_req_log(req, "cr_rstrt_req: invalid source fd %d", fd);
-		return EINVAL;
+	if (fl < 0 || fstat(fd, &sb) != 0) {
+		tk_req_log(req, "invalid file descriptor %d received", fd);
+		err = EINVAL;
+	} else {
+		if (tk_ofile_get(ctrl_fd, &mine) == 0 && tk_ofile_get(fd, &theirs) == 0 && mine == theirs) {
+			tk_req_log(req, "file descriptor %d is the ctrl descriptor", fd);
+			err = EINVAL;
+		}
+		pthread_mutex_lock(&tk_mu);
+		if (mine != NULL)
+			tk_ofile_put_locked(mine);
+		if (theirs != NULL)
+			tk_ofile_put_locked(theirs);
+		pthread_mutex_unlock(&tk_mu);
 	}
-	if ((fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH)) {
-		tk_req_log(req, "cr_rstrt_req: source fd %d is not open for reading", fd);
-		return EBADF;
+	if (err == 0 && S_ISDIR(sb.st_mode)) {
+		if (faccessat(fd, ".", R_OK | X_OK, AT_EACCESS) != 0) {
+			err = errno;
+		} else {
+			tk_req_log(req, "source descriptor must not be a directory");
+			return EISDIR;
+		}
+	} else if (err == 0 && !S_ISREG(sb.st_mode) && !S_ISCHR(sb.st_mode) && !S_ISFIFO(sb.st_mode) &&
+		   !S_ISSOCK(sb.st_mode)) {
+		tk_req_log(req, "unsupported file type");
+		err = EINVAL;
+	} else if (err == 0 && S_ISREG(sb.st_mode) && sb.st_nlink > 1) {
+		err = EMLINK;
+	} else if (err == 0 && ((fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH))) {
+		err = EBADF;
 	}
-	if (S_ISDIR(sb.st_mode)) {
-		tk_req_log(req, "cr_rstrt_req: source fd %d is a directory", fd);
-		return EISDIR;
+	if (err != 0) {
+		tk_req_log(req, "failed to initialize source file descriptor");
+		return err;
 	}
+	rs->src_dev = sb.st_dev;
+	rs->src_ino = sb.st_ino;
 	return 0;
 }
 
-/* Read exactly len bytes at the fd's offset: 0, EIO on a short read, errno. */
-static int tk_read_exact(int fd, void *buf, size_t len)
+/* cr_kread: reads until done; a read of 0 (or an error) is logged, 0 becoming EIO. */
+static int tk_kread(struct tk_req *req, int fd, void *buf, size_t len)
 {
 	unsigned char *p = buf;
 
@@ -235,10 +278,12 @@ static int tk_read_exact(int fd, void *buf, size_t len)
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
-			return errno;
-		if (r == 0)
-			return EIO;
+		if (r <= 0) {
+			int err = r == 0 ? EIO : errno;
+
+			tk_req_log(req, "vfs_read returned %d", r == 0 ? 0 : -err);
+			return err;
+		}
 		p += r;
 		len -= (size_t)r;
 	}
@@ -248,14 +293,10 @@ static int tk_read_exact(int fd, void *buf, size_t len)
 static int tk_check_header(struct tk_req *req, int fd)
 {
 	struct cr_context_file_header h;
-	int err = tk_read_exact(fd, &h, sizeof(h));
+	int err = tk_kread(req, fd, &h, sizeof(h));
 
-	if (err == EIO) {
-		tk_req_log(req, "file header: short read");
-		return EIO;
-	}
 	if (err != 0) {
-		tk_req_log(req, "file header: read failed: %s", strerror(err));
+		tk_req_log(req, "failed to read file header");
 		return err;
 	}
 	if (h.magic[0] != CR_CONTEXT_MAGIC0 || h.magic[1] != CR_CONTEXT_MAGIC1) {
@@ -263,12 +304,11 @@ static int tk_check_header(struct tk_req *req, int fd)
 		return EINVAL;
 	}
 	if (h.version < CR_CONTEXT_VERSION_MIN || h.version > CR_CONTEXT_VERSION) {
-		tk_req_log(req, "file header has unsupported version %d (supported %d..%d)", h.version,
-			   CR_CONTEXT_VERSION_MIN, CR_CONTEXT_VERSION);
+		tk_req_log(req, "file header has incorrect/unsupported version");
 		return EINVAL;
 	}
 	if (h.arch_id != CR_ARCH_X86_64) {
-		tk_req_log(req, "file header has architecture %d, the kernel's is %d", h.arch_id,
+		tk_req_log(req, "file header has incorrect architecture (%d, but expecting %d)", h.arch_id,
 			   CR_ARCH_X86_64);
 		return CR_EBADARCH;
 	}
@@ -290,6 +330,45 @@ static int tk_take(struct tk_cursor *cu, void *out, size_t n)
 		memcpy(out, cu->p + cu->off, n);
 	cu->off += n;
 	return 0;
+}
+
+/* A line for section s's deferred failure (its child logs it). */
+static void tk_sec_log(struct tk_sec *s, const char *fmt, ...) TK_PRINTF(2, 3);
+static void tk_sec_log(struct tk_sec *s, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = tk_vformat_line(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || s->errlog_len + (size_t)n >= sizeof(s->errlog))
+		return;
+	memcpy(s->errlog + s->errlog_len, line, (size_t)n + 1);
+	s->errlog_len += (size_t)n;
+}
+
+/* Section s fails with err (the first failure wins). */
+static int tk_sec_fail(struct tk_sec *s, int err)
+{
+	if (s->err == 0)
+		s->err = err;
+	return err;
+}
+
+/* A short read in section s: what cr_kread logs, then BLCR's line for the part (or ours). */
+static int tk_sec_short(struct tk_sec *s, const char *what)
+{
+	tk_sec_log(s, "vfs_read returned 0");
+	if (what != NULL) {
+		/* cr_load_linkage, then its caller, which turns any failure into ENOMEM. */
+		tk_sec_log(s, "linkage: read %s returned %d", what, -EIO);
+		tk_sec_log(s, "Error reading linkage structure! err=%d", -EIO);
+		return tk_sec_fail(s, ENOMEM);
+	}
+	tk_sec_log(s, "short read of the context file");
+	return tk_sec_fail(s, EIO);
 }
 
 /* path with the first matching relocation applied (malloc'ed). */
@@ -330,15 +409,15 @@ static char *tk_strndup0(const unsigned char *p, size_t n)
 	return s;
 }
 
-static int tk_check_vmad(struct tk_req *req, const unsigned char *h)
+static int tk_check_vmad(struct tk_sec *s, const unsigned char *h)
 {
 	struct utsname u;
 	int maj = 0, min = 0;
 
 	if (h[0] != 'V' || h[1] != 'M' || h[2] != 'A' || h[3] != VMAD_FMT_VERSION ||
 	    h[4] != CR_ARCH_X86_64) {
-		tk_req_log(req, "vmadump: invalid header");
-		return EINVAL;
+		tk_sec_log(s, "vmadump: invalid header");
+		return tk_sec_fail(s, EINVAL);
 	}
 	if (uname(&u) == 0 && sscanf(u.release, "%d.%d", &maj, &min) == 2) {
 		if (maj > 255)
@@ -346,17 +425,16 @@ static int tk_check_vmad(struct tk_req *req, const unsigned char *h)
 		if (min > 255)
 			min = 255;
 		if (h[5] != maj || h[6] != min) {
-			tk_req_log(req, "vmadump: kernel version mismatch (file %d.%d, running %d.%d)",
+			tk_sec_log(s, "vmadump: kernel version mismatch (file %d.%d, running %d.%d)",
 				   h[5], h[6], maj, min);
-			return EINVAL;
+			return tk_sec_fail(s, EINVAL);
 		}
 	}
 	return 0;
 }
 
 /* Files that were open (FDS record): a missing regular path is ENOENT. */
-static int tk_check_fds(struct tk_req *req, const struct tk_rstrt *rs, const struct tk_sec *s,
-			const struct tk_buf *fds)
+static int tk_check_fds(const struct tk_rstrt *rs, struct tk_sec *s, const struct tk_buf *fds)
 {
 	char *text = tk_strndup0(fds->p, fds->len), *line, *save = NULL;
 	int err = 0;
@@ -384,8 +462,9 @@ static int tk_check_fds(struct tk_req *req, const struct tk_rstrt *rs, const str
 		}
 		if (access(rel, F_OK) != 0) {
 			err = errno;
-			tk_req_log(req, "pid %d: fd %d: cannot open %s: %s", (int)s->tgid, fd, rel,
+			tk_sec_log(s, "pid %d: fd %d: cannot open %s: %s", (int)s->tgid, fd, rel,
 				   strerror(err));
+			tk_sec_fail(s, err);
 		}
 		free(rel);
 	}
@@ -393,47 +472,45 @@ static int tk_check_fds(struct tk_req *req, const struct tk_rstrt *rs, const str
 	return err;
 }
 
-static int tk_parse_section(struct tk_req *req, struct tk_rstrt *rs, struct tk_cursor *cu,
-			    struct tk_sec *s)
+/* One section, after its header: 0, or the failure recorded in s (and returned). */
+static int tk_parse_section(struct tk_rstrt *rs, struct tk_cursor *cu, struct tk_sec *s)
 {
 	struct tk_buf exe = { 0 }, cwd = { 0 }, fds = { 0 };
 	unsigned char vmad[8];
 	int32_t lbytes;
 	int err, t;
 
+	if (tk_take(cu, &lbytes, 4) != 0)
+		return tk_sec_short(s, "size");
 	if (s->threads < 1 || s->threads > TK_MAX_THREADS) {
-		tk_req_log(req, "invalid thread count %d", s->threads);
-		return EINVAL;
+		tk_sec_log(s, "invalid thread count %d", s->threads);
+		return tk_sec_fail(s, EINVAL);
 	}
-	if ((err = tk_take(cu, &lbytes, 4)) != 0)
-		return err;
 	if (lbytes != s->threads * (int32_t)sizeof(struct tk_linkage)) {
-		tk_req_log(req, "invalid linkage size %d for %d threads", lbytes, s->threads);
-		return EINVAL;
+		tk_sec_log(s, "invalid linkage size %d for %d threads", lbytes, s->threads);
+		return tk_sec_fail(s, EINVAL);
 	}
 	for (t = 0; t < s->threads; t++) {
 		struct tk_linkage l;
 
-		if ((err = tk_take(cu, &l, sizeof(l))) != 0)
-			return err;
+		if (tk_take(cu, &l, sizeof(l)) != 0)
+			return tk_sec_short(s, "table");
 		if (t == 0) {
 			s->tgid = l.tgid;
 			s->pgid = l.pgid;
 			s->sid = l.sid;
 		}
 	}
-	if ((err = tk_take(cu, vmad, sizeof(vmad))) != 0)
-		return err;
-	if ((err = tk_check_vmad(req, vmad)) != 0)
+	if (tk_take(cu, vmad, sizeof(vmad)) != 0)
+		return tk_sec_short(s, NULL);
+	if ((err = tk_check_vmad(s, vmad)) != 0)
 		return err;
 	for (;;) {
 		struct tk_record_header h;
 		struct tk_buf b;
 
-		if ((err = tk_take(cu, &h, sizeof(h))) != 0)
-			return err;
-		if (h.length > cu->len - cu->off)
-			return EIO;
+		if (tk_take(cu, &h, sizeof(h)) != 0 || h.length > cu->len - cu->off)
+			return tk_sec_short(s, NULL);
 		b.p = (unsigned char *)cu->p + cu->off;
 		b.len = (size_t)h.length;
 		cu->off += b.len;
@@ -450,15 +527,15 @@ static int tk_parse_section(struct tk_req *req, struct tk_rstrt *rs, struct tk_c
 		case TK_REC_PAGES:
 			break;
 		default:
-			tk_req_log(req, "pid %d: unknown record %u", (int)s->tgid, h.tag);
-			return EINVAL;
+			tk_sec_log(s, "pid %d: unknown record %u", (int)s->tgid, h.tag);
+			return tk_sec_fail(s, EINVAL);
 		}
 		if (h.tag == TK_REC_END)
 			break;
 	}
 	if (exe.len == 0 || s->argv.len == 0) {
-		tk_req_log(req, "pid %d: no executable or arguments recorded", (int)s->tgid);
-		return EINVAL;
+		tk_sec_log(s, "pid %d: no executable or arguments recorded", (int)s->tgid);
+		return tk_sec_fail(s, EINVAL);
 	}
 	{
 		char *e = tk_strndup0(exe.p, exe.len), *c = tk_strndup0(cwd.p, cwd.len);
@@ -468,21 +545,21 @@ static int tk_parse_section(struct tk_req *req, struct tk_rstrt *rs, struct tk_c
 		free(e);
 		free(c);
 		if (s->exe == NULL || s->cwd == NULL)
-			return ENOMEM;
+			return tk_sec_fail(s, ENOMEM);
 	}
 	if (!s->has_exefile && access(s->exe, X_OK) != 0) {
 		err = errno;
-		tk_req_log(req, "pid %d: cannot find the executable %s: %s", (int)s->tgid, s->exe,
+		tk_sec_log(s, "pid %d: cannot find the executable %s: %s", (int)s->tgid, s->exe,
 			   strerror(err));
-		return err;
+		return tk_sec_fail(s, err);
 	}
 	if (access(s->cwd, X_OK) != 0) {
 		err = errno;
-		tk_req_log(req, "pid %d: cannot restore the working directory %s: %s", (int)s->tgid,
+		tk_sec_log(s, "pid %d: cannot restore the working directory %s: %s", (int)s->tgid,
 			   s->cwd, strerror(err));
-		return err;
+		return tk_sec_fail(s, err);
 	}
-	return tk_check_fds(req, rs, s, &fds);
+	return tk_check_fds(rs, s, &fds);
 }
 
 /* Is pid (or a process group / session with that id) in use? */
@@ -504,43 +581,27 @@ static int tk_in_use(pid_t id, int what /* 0 pid, 1 pgid, 2 sid */)
 	return used;
 }
 
-static int tk_check_ids(struct tk_req *req, struct tk_rstrt *rs)
-{
-	unsigned int fl = rs->args.flags;
-	size_t i;
-
-	for (i = 0; i < rs->ns; i++) {
-		const struct tk_sec *s = &rs->s[i];
-
-		if ((fl & CR_RSTRT_RESTORE_PID) && tk_in_use(s->tgid, 0)) {
-			tk_req_log(req, "found pid %d in use", (int)s->tgid);
-			return EBUSY;
-		}
-		if ((fl & CR_RSTRT_RESTORE_PGID) && tk_in_use(s->pgid, 1)) {
-			tk_req_log(req, "found pgid %d in use", (int)s->pgid);
-			return EBUSY;
-		}
-		if ((fl & CR_RSTRT_RESTORE_SID) && tk_in_use(s->sid, 2)) {
-			tk_req_log(req, "found sid %d in use", (int)s->sid);
-			return EBUSY;
-		}
-	}
-	return 0;
-}
-
-/* The image after the header: sections up to the trailer, then the checks. */
-static int tk_parse_image(struct tk_req *req, struct tk_rstrt *rs)
+/*
+ * The image after the header. BLCR reads it as it goes: RSTRT_PROCS the
+ * section headers, each child its section. We read it all now, and note where
+ * each of those readers would fail: a section header cut short (PROCS gives
+ * EIO), or a section's failure (its child reports it). Reading stops at the
+ * first failing section (BLCR's children die there). 0 or ENOMEM.
+ */
+static int tk_parse_image(struct tk_rstrt *rs)
 {
 	struct tk_cursor cu = { rs->image, rs->image_len, 0 };
-	size_t cap = 0;
-	int err;
+	size_t cap = 0, i;
 
+	rs->short_at = SIZE_MAX;
 	for (;;) {
 		struct cr_section_header h;
 		struct tk_sec *s;
 
-		if ((err = tk_take(&cu, &h, sizeof(h))) != 0)
-			goto short_read;
+		if (tk_take(&cu, &h, sizeof(h)) != 0) {
+			rs->short_at = rs->ns;
+			break;
+		}
 		if (h.num_threads == 0)
 			break;
 		if (rs->ns == cap) {
@@ -556,21 +617,15 @@ static int tk_parse_image(struct tk_req *req, struct tk_rstrt *rs)
 		memset(s, 0, sizeof(*s));
 		s->threads = h.num_threads;
 		s->clone_flags = h.clone_flags;
-		err = tk_parse_section(req, rs, &cu, s);
-		if (err == EIO)
-			goto short_read;
-		if (err != 0)
-			return err;
+		if (tk_parse_section(rs, &cu, s) != 0)
+			break;
 	}
 	rs->c = calloc(rs->ns ? rs->ns : 1, sizeof(*rs->c));
 	if (rs->c == NULL)
 		return ENOMEM;
-	for (size_t i = 0; i < rs->ns; i++)
+	for (i = 0; i < rs->ns; i++)
 		rs->c[i].status_fd = -1;
-	return tk_check_ids(req, rs);
-short_read:
-	tk_req_log(req, "short read of the context file");
-	return EIO;
+	return 0;
 }
 
 /* ---- the worker: children that called in, until each exec'ed or failed ---- */
@@ -595,6 +650,8 @@ static void tk_child_feed(struct tk_req *req, struct tk_child *c, const char *da
 				c->pid = pid;
 				c->tasks = tasks;
 			}
+		} else if (c->line[0] == 'L' && c->line[1] == ' ') {
+			tk_req_log(req, "%s", c->line + 2);
 		} else if (c->line[0] == 'F' && !c->got_fail) {
 			int err = 0, off = 0;
 
@@ -626,6 +683,22 @@ static int tk_child_read(struct tk_req *req, struct tk_child *c)
 	}
 }
 
+/*
+ * BLCR's restarted process is whole - memory, handlers - when its restart
+ * completes and its positive signal comes. Ours runs its program from main:
+ * wait until the stub says it has registered its state again (<state>.up),
+ * or a second for a program that never does, or until it is gone.
+ */
+static void tk_wait_set_up(struct tk_child *c)
+{
+	char marker[PATH_MAX + 80];
+	int64_t until = tk_now_ns() + 1000000000;
+
+	snprintf(marker, sizeof(marker), "%s.up", c->statef);
+	while (tk_now_ns() < until && unlink(marker) != 0 && kill(c->pid, 0) == 0)
+		tk_sleep_ns(2000000);
+}
+
 static void tk_rstrt_fail(struct tk_req *req, int err)
 {
 	tk_req_complete(req, err);
@@ -642,8 +715,8 @@ static void *tk_rstrt_worker(void *arg)
 		size_t i, n = 0, settled = 0, next;
 		int done, failed = 0;
 
+		done = tk_req_is_done(req);
 		pthread_mutex_lock(&tk_mu);
-		done = req->done;
 		next = rs->next;
 		for (i = 0; i < rs->ns; i++) {
 			if (rs->c[i].state == TK_C_IN) {
@@ -660,14 +733,12 @@ static void *tk_rstrt_worker(void *arg)
 		pthread_mutex_unlock(&tk_mu);
 		if (done || failed)
 			break;  /* PROCS has already stored the error */
-		if (next == rs->ns && settled == rs->ns) {
+		if (next == rs->ns && settled == rs->ns && rs->short_at == SIZE_MAX) {
 			/* Every child has exec'ed: saved executables are no longer needed by name. */
 			for (i = 0; i < rs->ns; i++)
 				if (rs->c[i].exef[0] != '\0' && unlink(rs->c[i].exef) == 0)
 					rs->c[i].exef[0] = '\0';
-			pthread_mutex_lock(&tk_mu);
-			req->reap_value = rs->ns > 0 ? rs->c[0].pid : 0;
-			pthread_mutex_unlock(&tk_mu);
+			tk_req_set_value(req, rs->ns > 0 ? rs->c[0].pid : 0);
 			tk_req_complete(req, 0);
 			break;
 		}
@@ -690,7 +761,8 @@ static void *tk_rstrt_worker(void *arg)
 				tk_rstrt_fail(req, c->err);
 				break;
 			}
-			/* The positive signal, once it runs (a negative one: the stub). */
+			/* Set up again: the positive signal (a negative one: the stub, before main). */
+			tk_wait_set_up(c);
 			if (rs->args.signal > 0 && kill(c->pid, rs->args.signal) != 0)
 				errno = 0;  /* it exited already */
 		}
@@ -719,6 +791,23 @@ static int tk_rstrt_key(int fd, struct tk_rstrt *rs)
 	return 0;
 }
 
+/* In BLCR's order: relocations, signal, source, header. 0 or the error (logged). */
+static int tk_rstrt_check(struct tk_req *req, struct tk_rstrt *rs, int fd)
+{
+	int err = tk_check_reloc(req, rs);
+
+	if (err != 0)
+		return err;
+	if (!tk_valid_signal(rs->args.signal)) {
+		tk_req_log(req, "invalid signal value: %d", rs->args.signal);
+		return EINVAL;
+	}
+	err = tk_check_source(req, fd, rs);
+	if (err == 0)
+		err = tk_check_header(req, rs->args.cr_fd);
+	return err;
+}
+
 static int tk_rstrt_request(int fd, const struct cr_rstrt_args *uargs)
 {
 	struct tk_rstrt *rs;
@@ -732,46 +821,45 @@ static int tk_rstrt_request(int fd, const struct cr_rstrt_args *uargs)
 		return tk_fail(ENOMEM);
 	rs->args = *uargs;
 	rs->owner = getpid();
+	rs->short_at = SIZE_MAX;
 	async = (uargs->flags & CR_RSTRT_ASYNC_ERR) != 0;
 	req = tk_req_new(TK_REQ_RSTRT, rs, tk_rstrt_destroy);
 	if (req == NULL) {
 		free(rs);
 		return tk_fail(ENOMEM);
 	}
-	err = tk_slot_attach(fd, req);
+	err = tk_req_attach(fd, req);
 	if (err == 0) {
 		/* Request-time errors: the ioctl's, or REAP's with ASYNC_ERR. */
-		if (!tk_valid_signal(rs->args.signal)) {
-			tk_req_log(req, "cr_rstrt_req: invalid signal %d", rs->args.signal);
-			err = EINVAL;
-		}
-		if (err == 0)
-			err = tk_check_source(req, rs->args.cr_fd);
-		if (err == 0)
-			err = tk_check_reloc(req, rs);
-		if (err == 0)
-			err = tk_check_header(req, rs->args.cr_fd);
-		if (err == 0)
-			rs->args.relocate = NULL;  /* copied: the caller may free it */
+		err = tk_rstrt_check(req, rs, fd);
+		rs->args.relocate = NULL;  /* copied: the caller may free it */
 		if (err != 0 && async) {
 			tk_req_complete(req, err);
 			err = 0;
 		} else if (err != 0) {
-			tk_slot_detach(fd, req);
+			tk_req_detach(req);
 		} else {
-			/* Reading the image: its errors always go to REAP. */
+			/* The rest of the image, read now; its faults come up where BLCR meets them. */
 			int ierr = tk_read_fd(rs->args.cr_fd, (char **)&rs->image, &rs->image_len);
 
-			if (ierr != 0)
-				tk_req_log(req, "reading the context file failed: %s", strerror(ierr));
-			if (ierr == 0)
-				ierr = tk_parse_image(req, rs);
+			if (ierr != 0) {
+				rs->image_len = 0;  /* BLCR's first read there fails: PROCS says so */
+				ierr = 0;
+			}
+			ierr = tk_parse_image(rs);
 			if (ierr == 0)
 				ierr = tk_rstrt_key(fd, rs);
 			if (ierr == 0)
 				ierr = tk_req_start_worker(req, tk_rstrt_worker);
-			if (ierr != 0)
+			if (ierr != 0) {
 				tk_req_complete(req, ierr);
+			} else {
+				/* PROCS finds it through the open file. */
+				pthread_mutex_lock(&tk_mu);
+				req->refs++;
+				req->of->rstrt = req;
+				pthread_mutex_unlock(&tk_mu);
+			}
 		}
 	}
 	pthread_mutex_lock(&tk_mu);
@@ -814,7 +902,7 @@ static int tk_hand_out(struct tk_req *req, struct tk_rstrt *rs, size_t i)
 	char sec[PATH_MAX + 64], tmp[PATH_MAX + 64];
 	unsigned char head[8];
 	int32_t v, sig = rs->args.signal;
-	const char *exe = s->exe;
+	const char *exe = s->exe != NULL ? s->exe : "";
 	int fd, err;
 
 	snprintf(c->fifo, sizeof(c->fifo), "%s.%zu.fifo", rs->key, i);
@@ -859,7 +947,7 @@ static int tk_hand_out(struct tk_req *req, struct tk_rstrt *rs, size_t i)
 	if (err == 0)
 		err = tk_put_rec(fd, TK_SF_EXE, exe, strlen(exe));
 	if (err == 0)
-		err = tk_put_rec(fd, TK_SF_CWD, s->cwd, strlen(s->cwd));
+		err = tk_put_rec(fd, TK_SF_CWD, s->cwd != NULL ? s->cwd : "/", s->cwd != NULL ? strlen(s->cwd) : 1);
 	if (err == 0)
 		err = tk_put_rec(fd, TK_SF_ARGV, s->argv.p, s->argv.len);
 	if (err == 0)
@@ -868,6 +956,29 @@ static int tk_hand_out(struct tk_req *req, struct tk_rstrt *rs, size_t i)
 		err = tk_put_rec(fd, TK_SF_FIFO, c->fifo, strlen(c->fifo));
 	if (err == 0)
 		err = tk_put_rec(fd, TK_SF_RESTORE, c->statef, strlen(c->statef));
+	if (err == 0) {
+		int32_t ids[3] = { (int32_t)rs->args.flags, s->pgid, s->sid };
+
+		err = tk_put_rec(fd, TK_SF_IDS, ids, sizeof(ids));
+	}
+	if (err == 0) {
+		unsigned char src[24];
+		int32_t who[2] = { (int32_t)getpid(), rs->args.cr_fd };
+		uint64_t dev = (uint64_t)rs->src_dev, ino = (uint64_t)rs->src_ino;
+
+		memcpy(src, who, 8);
+		memcpy(src + 8, &dev, 8);
+		memcpy(src + 16, &ino, 8);
+		err = tk_put_rec(fd, TK_SF_SRC, src, sizeof(src));
+	}
+	if (err == 0 && s->err != 0) {
+		unsigned char fail[4 + sizeof(s->errlog)];
+		int32_t e = s->err;
+
+		memcpy(fail, &e, 4);
+		memcpy(fail + 4, s->errlog, s->errlog_len);
+		err = tk_put_rec(fd, TK_SF_FAIL, fail, 4 + s->errlog_len);
+	}
 	if (err == 0)
 		err = tk_put_rec(fd, TK_SF_END, NULL, 0);
 	if (tk_real_close(fd) != 0 && err == 0)
@@ -929,39 +1040,65 @@ static int tk_wait_called_in(struct tk_req *req, struct tk_rstrt *rs, size_t i)
 	return 0;
 }
 
+/* The state of fd's restart slot: TK_SLOT_NONE when fd is no emulated ctrl fd. */
+static int tk_rstrt_slot_state(int fd)
+{
+	struct tk_ofile *of;
+	int st;
+
+	if (tk_ofile_get(fd, &of) != 0)
+		return TK_SLOT_NONE;
+	tk_sh_lock(of->sh);
+	st = of->sh->slot[TK_REQ_RSTRT - 1].state;
+	tk_sh_unlock(of->sh);
+	pthread_mutex_lock(&tk_mu);
+	tk_ofile_put_locked(of);
+	pthread_mutex_unlock(&tk_mu);
+	return st;
+}
+
 static int tk_rstrt_procs(int fd, struct cr_procs_tbl *tbl)
 {
 	struct tk_req *req = NULL;
 	struct tk_rstrt *rs;
 	size_t i;
-	int err = 0, ret = 0, done;
+	int err = 0, ret = 0, st = tk_rstrt_slot_state(fd);
 
+	if (st == TK_SLOT_NONE) {
+		tk_kmsg("do_rstrt_procs: No rstrt_req attached to filp!");
+		return tk_fail(EINVAL);
+	}
+	if (st == TK_SLOT_DONE)
+		return 0;  /* failed already (or nothing left): 0 */
 	/* Hold a reference while we block (close may run meanwhile). */
 	pthread_mutex_lock(&tk_mu);
-	err = tk_slot_get_locked(fd, TK_REQ_RSTRT, &req);
+	err = tk_slot_get_rstrt_locked(fd, &req);
 	pthread_mutex_unlock(&tk_mu);
 	if (err != 0)
-		return tk_fail(err);
+		return tk_fail(err);  /* another process's request: not emulated */
 	rs = req->priv;
 	if (tbl == NULL) {
 		err = EFAULT;
 		goto out;
 	}
 	pthread_mutex_lock(&tk_mu);
-	done = req->done;
 	i = rs->next;
 	pthread_mutex_unlock(&tk_mu);
-	if (done)
-		goto out;  /* failed already (or nothing to restart): 0 */
+	if (tk_req_is_done(req))
+		goto out;
 	if (i > 0 && rs->c[i - 1].state == TK_C_HANDED) {
 		err = tk_wait_called_in(req, rs, i - 1);
 		if (err != 0)
 			goto out;
-		pthread_mutex_lock(&tk_mu);
-		done = req->done;
-		pthread_mutex_unlock(&tk_mu);
-		if (done)
+		if (tk_req_is_done(req))
 			goto out;
+	}
+	if (i == rs->short_at) {
+		/* BLCR's PROCS reads the next section header there and stops; the request never ends. */
+		tk_req_log(req, "vfs_read returned 0");
+		tk_req_log(req, "proc_header: read returned %d", -EIO);
+		err = EIO;
+		goto out;
 	}
 	if (i == rs->ns)
 		goto out;  /* the end-of-processes marker */
@@ -991,6 +1128,11 @@ struct tk_secfile {
 	int32_t index, threads, tgid;
 	char *exe, *cwd, *fifo, *restore;
 	struct tk_buf argv, env;
+	int32_t fail_err;          /* TK_SF_FAIL */
+	struct tk_buf fail_log;
+	int32_t flags, pgid, sid;  /* TK_SF_IDS */
+	int32_t req_pid, src_fd;   /* TK_SF_SRC */
+	uint64_t src_dev, src_ino;
 	char *raw;
 };
 
@@ -1026,6 +1168,28 @@ static int tk_read_secfile(const char *path, struct tk_secfile *sf)
 		case TK_SF_RESTORE: sf->restore = tk_strndup0(d, h.length); break;
 		case TK_SF_ARGV: sf->argv.p = d; sf->argv.len = h.length; break;
 		case TK_SF_ENV: sf->env.p = d; sf->env.len = h.length; break;
+		case TK_SF_FAIL:
+			if (h.length >= 4) {
+				memcpy(&sf->fail_err, d, 4);
+				sf->fail_log.p = d + 4;
+				sf->fail_log.len = h.length - 4;
+			}
+			break;
+		case TK_SF_IDS:
+			if (h.length == 12) {
+				memcpy(&sf->flags, d, 4);
+				memcpy(&sf->pgid, d + 4, 4);
+				memcpy(&sf->sid, d + 8, 4);
+			}
+			break;
+		case TK_SF_SRC:
+			if (h.length == 24) {
+				memcpy(&sf->req_pid, d, 4);
+				memcpy(&sf->src_fd, d + 4, 4);
+				memcpy(&sf->src_dev, d + 8, 8);
+				memcpy(&sf->src_ino, d + 16, 8);
+			}
+			break;
 		default: break;
 		}
 	}
@@ -1074,6 +1238,63 @@ static void tk_report(int sfd, const char *fmt, ...)
 		errno = 0;
 }
 
+/*
+ * A restart child whose restore fails does not come back from RSTRT_CHILD:
+ * BLCR kills it (SIGKILL) once it has told the requester.
+ */
+static void tk_child_die(int sfd)
+{
+	if (sfd >= 0)
+		tk_real_close(sfd);
+	for (;;)
+		kill(getpid(), SIGKILL);
+}
+
+/* Report "L line" for each line of a section's failure log, then "F errno". */
+static void tk_report_fail(int sfd, int err, const struct tk_buf *log)
+{
+	size_t i = 0;
+
+	while (i < log->len) {
+		size_t l = strnlen((const char *)log->p + i, log->len - i), nl;
+		const char *p = (const char *)log->p + i;
+
+		for (nl = 0; nl < l && p[nl] != '\n'; nl++)
+			;
+		tk_report(sfd, "L %.*s", (int)nl, p);
+		i += nl + 1;
+	}
+	tk_report(sfd, "F %d", err);
+}
+
+/*
+ * BLCR's child takes the context file out of its fd table (cr_hide_filp): one
+ * that does not have it there logs "File descriptor closed unexpectedly!" to
+ * the kernel log (and goes on). Ours: any fd on the requester's open file
+ * (kcmp), or on the same inode where kcmp is not available.
+ */
+static int tk_has_source(const struct tk_secfile *sf)
+{
+	pid_t *fds = NULL;
+	size_t n = 0, i;
+	int found = 0;
+
+	if (tk_list_numeric("/proc/self/fd", &fds, &n) != 0)
+		return 1;  /* cannot tell: say nothing */
+	for (i = 0; i < n && !found; i++) {
+		struct stat sb;
+		long k;
+
+		if (fstat((int)fds[i], &sb) != 0 || (uint64_t)sb.st_dev != sf->src_dev ||
+		    (uint64_t)sb.st_ino != sf->src_ino)
+			continue;
+		k = syscall(SYS_kcmp, getpid(), (pid_t)sf->req_pid, 0 /* KCMP_FILE */, fds[i], sf->src_fd);
+		found = k == 0 || (k < 0 && errno != EBADF);
+	}
+	free(fds);
+	return found;
+}
+
 static int tk_child_main(int ctrl_fd, const char *dir, unsigned long ino)
 {
 	char sec[PATH_MAX + 64], claimed[PATH_MAX + 96], envvar[PATH_MAX + 64];
@@ -1101,31 +1322,52 @@ static int tk_child_main(int ctrl_fd, const char *dir, unsigned long ino)
 		tk_sleep_ns(1000000);
 	tk_sleep_ns(10000000);  /* any extra ones */
 	tasks = 1 + __atomic_load_n(&tk_rstrt_clones_in, __ATOMIC_ACQUIRE);
+	/* What reading its section found wrong (linkage, records, files). */
+	if (sf.fail_err != 0) {
+		tk_report_fail(sfd, sf.fail_err, &sf.fail_log);
+		tk_child_die(sfd);
+	}
+	/* cr_reserve_ids: the ids it is to get back must be free. */
+	if ((sf.flags & CR_RSTRT_RESTORE_PID) && tk_in_use(sf.tgid, 0)) {
+		tk_report(sfd, "F %d found pid %d in use", EBUSY, (int)sf.tgid);
+		tk_child_die(sfd);
+	}
+	if ((sf.flags & CR_RSTRT_RESTORE_PGID) && tk_in_use(sf.pgid, 1)) {
+		tk_report(sfd, "F %d found pgrp %d in use", EBUSY, (int)sf.pgid);
+		tk_child_die(sfd);
+	}
+	if ((sf.flags & CR_RSTRT_RESTORE_SID) && tk_in_use(sf.sid, 2)) {
+		tk_report(sfd, "F %d found session %d in use", EBUSY, (int)sf.sid);
+		tk_child_die(sfd);
+	}
+	if (!tk_has_source(&sf))
+		tk_kmsg("File descriptor closed unexpectedly!");
 	tk_report(sfd, "C %d %d", (int)me, tasks);
 	if (tasks != sf.threads) {
 		tk_report(sfd, "F %d pid %d: %d tasks called RSTRT_CHILD, the image has %d threads",
 			  EINVAL, (int)sf.tgid, tasks, sf.threads);
-		return tk_fail(EINVAL);
+		tk_child_die(sfd);
 	}
 	if (chdir(sf.cwd) != 0) {
 		err = errno;
 		tk_report(sfd, "F %d pid %d: cannot restore the working directory %s: %s", err,
 			  (int)sf.tgid, sf.cwd, strerror(err));
-		return tk_fail(err);
+		tk_child_die(sfd);
 	}
 	snprintf(envvar, sizeof(envvar), "CR_TESTKERNEL_RESTORE=%s", sf.restore);
 	argv = tk_vector(&sf.argv, NULL, NULL);
 	envp = tk_vector(&sf.env, envvar, "CR_TESTKERNEL_RESTORE=");
 	if (argv == NULL || envp == NULL || argv[0] == NULL) {
 		tk_report(sfd, "F %d pid %d: cannot build the arguments", ENOMEM, (int)sf.tgid);
-		return tk_fail(ENOMEM);
+		tk_child_die(sfd);
 	}
 	/* The restarted program does not keep the ctrl fd. */
 	fcntl(ctrl_fd, F_SETFD, FD_CLOEXEC);
 	execve(sf.exe, argv, envp);
 	err = errno;
 	tk_report(sfd, "F %d pid %d: cannot exec %s: %s", err, (int)sf.tgid, sf.exe, strerror(err));
-	return tk_fail(err);
+	tk_child_die(sfd);
+	return -1;
 }
 
 int tk_rstrt_child_foreign(int fd, int *ret)
@@ -1162,7 +1404,7 @@ int tk_rstrt_ioctl(int fd, unsigned int cmd, unsigned long arg)
 	case CR_OP_RSTRT_PROCS:
 		return tk_rstrt_procs(fd, (struct cr_procs_tbl *)arg);
 	case CR_OP_RSTRT_CHILD:
-		/* On the requester's own fd: the requester is no restart child. */
+		/* The requester itself is no restart child. */
 		return tk_fail(EINVAL);
 	default:
 		return tk_fail(ENOTTY);

@@ -14,7 +14,7 @@ describe('BLCR exit codes and messages', () => {
   it('words failures as cr_checkpoint does', () => {
     expect(checkpointFailed('reap', E.ESRCH).message).to.equal('Checkpoint failed: no processes checkpointed');
     expect(checkpointFailed('reap', CR_E.CR_ENOSUPPORT).message).to.equal('Checkpoint failed: support missing from application');
-    expect(checkpointFailed('reap', CR_E.CR_EPERMFAIL).message).to.equal('Checkpoint failed: unable to checkpoint');
+    expect(checkpointFailed('reap', CR_E.CR_EPERMFAIL).message).to.equal('Checkpoint cancelled by application: unable to checkpoint');
     expect(checkpointFailed('reap', CR_E.CR_ETEMPFAIL).message).to.equal('Checkpoint cancelled by application: try again later');
     expect(checkpointFailed('reap', E.EBUSY).message).to.equal('Checkpoint failed: Device or resource busy');
     expect(checkpointFailed('reap', E.ENOSYS).message).to.equal('Checkpoint failed: support missing from kernel');

@@ -4,7 +4,10 @@
 # EXIT trap running `cleanup` (background processes, dm devices, loop devices made through here).
 #
 # The guest sets: CR_ROOT (repo root, read-only), CR_JOB=/job (writable, shared with the host),
-# CR_SCRATCH=/crvm/scratch (guest tmpfs, the working dir), CR_SCENARIO, CR_TIMEOUT, DM_DISABLE_UDEV=1.
+# CR_SCRATCH=/crvm/scratch (guest tmpfs, the working dir), CR_SCENARIO, CR_TIMEOUT, DM_DISABLE_UDEV=1,
+# CR_BIN_DIR (wrappers for the package's commands, first in PATH), CRVM_KERNEL (debian or blcr);
+# with the blcr kernel also CR_BLCR_PREFIX (BLCR's install dir), LD_LIBRARY_PATH and TMPDIR.
+# The BLCR helpers at the end (run_me ...) need the blcr kernel; the rest works with both.
 # Everything made here is recorded in state files under $CR_SCRATCH/.lib, so helpers also work
 # when called inside $(...).
 
@@ -193,6 +196,133 @@ cleanup() {
 	: > "$_LIB_STATE/dm"
 	: > "$_LIB_STATE/loops"
 	set -e
+}
+
+# --- BLCR kernel only ---------------------------------------------------------------------------
+
+# blcr_tests: the names of BLCR's whole test suite, in RUN_ME's order, one per line.
+blcr_tests() {
+	local l
+	l=$(grep -m 1 '^  list="[^$]*"$' "$CR_BLCR_PREFIX/libexec/blcr-testsuite/RUN_ME") ||
+		fail "no test list in $CR_BLCR_PREFIX/libexec/blcr-testsuite/RUN_ME"
+	l=${l#*\"}
+	printf '%s\n' ${l%\"}
+}
+
+# run_me [--test-timeout S] [--limit S] LABEL TOOLS_DIR [TEST...]: BLCR's RUN_ME (the installed test
+# suite; all tests when none are named) with the suite's cr_checkpoint, cr_restart and cr_run set
+# to TOOLS_DIR's ($CR_BLCR_PREFIX/bin for BLCR's own, $CR_BIN_DIR for the package's), each test
+# under `timeout` (--test-timeout, default 120 s) and the whole run under --limit (default none).
+# Writes $CR_JOB/run_me/LABEL/: RUN_ME (the edited copy), out (its output, also printed), one
+# TEST.log per test, times ("TEST STATUS START END", guest uptime). Returns RUN_ME's status.
+# Read the verdicts with run_me_result.
+run_me() {
+	local test_timeout=120 limit=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--test-timeout) test_timeout=$2; shift 2 ;;
+		--limit) limit=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	local label=$1 tools=$2
+	shift 2
+	local suite=$CR_BLCR_PREFIX/libexec/blcr-testsuite out=$CR_JOB/run_me/$label t
+	mkdir -p "$out"
+	for t in cr_checkpoint cr_restart cr_run; do
+		[ -x "$tools/$t" ] || fail "run_me $label: no $t in $tools"
+	done
+	# RUN_ME finds its tests from its own path (we run a copy) and takes the tools from install-time
+	# constants; each test's output goes to its log.
+	sed -e "s|^cr_testsdir=\`dirname \$0\`\$|cr_testsdir=$suite|" \
+		-e "s#^\(cr_checkpoint\|cr_restart\|cr_run\)=\"[^\"]*\"; export#\1=\"$tools/\1\"; export#" \
+		-e "s|^  \$cr_testsdir/\$tst\$|  _t0=\$(cut -d' ' -f1 /proc/uptime); timeout -k 5 $test_timeout \$cr_testsdir/\$tst > $out/\$tst.log 2>\&1; _rc=\$?; echo \"\$tst \$_rc \$_t0 \$(cut -d' ' -f1 /proc/uptime)\" >> $out/times; (exit \$_rc)|" \
+		"$suite/RUN_ME" > "$out/RUN_ME"
+	[ "$(grep -c "^cr_testsdir=$suite\$" "$out/RUN_ME")" = 1 ] &&
+		[ "$(grep -c "^cr_\(checkpoint\|restart\|run\)=\"$tools/" "$out/RUN_ME")" = 3 ] &&
+		[ "$(grep -c "timeout -k 5 $test_timeout " "$out/RUN_ME")" = 1 ] ||
+		fail "run_me: $suite/RUN_ME is not laid out as expected (the edits did not apply; see $out/RUN_ME)"
+	: > "$out/times"
+	local timer=()
+	[ "$limit" != 0 ] && timer=(timeout -k 5 "$limit")
+	note "RUN_ME ($label: tools from $tools, ${test_timeout} s per test${timer:+, $limit s in all}) ${*:-(all tests)}"
+	local rc=0
+	"${timer[@]}" sh "$out/RUN_ME" "$@" < /dev/null 2>&1 | tee "$out/out" || rc=$?
+	return "$rc"
+}
+
+# run_me_result LABEL TEST: PASS, FAIL or SKIP from that run_me's output, or NONE (not reached).
+# (Bash only: a process per call costs ~0.5 s in a TCG guest.)
+run_me_result() {
+	local f=$CR_JOB/run_me/$1/out line r=NONE
+	if [ -f "$f" ]; then
+		while IFS= read -r line; do
+			case $line in "PASS: $2" | "FAIL: $2" | "SKIP: $2") r=${line%%:*} ;; esac
+		done < "$f"
+	fi
+	echo "$r"
+}
+
+# run_me_log LABEL TEST [N]: the last N (default 15) lines of that test's output, indented.
+run_me_log() {
+	local f=$CR_JOB/run_me/$1/$2.log
+	if [ -s "$f" ]; then tail -n "${3:-15}" "$f" | sed 's/^/        | /'; else echo "        | (no output)"; fi
+}
+
+# Seconds the slow tests of BLCR's suite took in the lane (the rest take 2-4 s): the weights that
+# balance blcr_suite_shard's shards.
+declare -A BLCR_TEST_SECONDS=([cr_tryenter_cs.st]=31 [cs_enter_leave.st]=30 [cs_enter_leave2.st]=30
+	[clobber]=25 [mmaps.ct]=22 [stopped.st]=13 [forward.ct]=10 [named_fifo.ct]=10 [pid_in_use.st]=10
+	[filedescriptors.ct]=9 [save_priv]=6 [bug2003]=6 [run_on]=6 [linked_fifo.ct]=6 [simple.ct]=5)
+
+# blcr_suite_shard K N: shard K (1-based) of N of BLCR's whole suite through run_me with BLCR's own
+# tools, hugetlbfs mounted; fails unless every test passes, bug2524 (PowerPC only) excepted, which
+# must report itself not run. The shards split the suite by BLCR_TEST_SECONDS (longest first, each
+# to the lightest shard so far) and keep RUN_ME's order within a shard.
+blcr_suite_shard() {
+	local k=$1 n=$2 t r i j rc=0 passed=0 all=() tests=() bad=() load=()
+	local -A not_run=([bug2524]="PowerPC only") shard_of=()
+	mapfile -t all < <(blcr_tests)
+	[ "${#all[@]}" -ge 60 ] || fail "RUN_ME lists only ${#all[@]} tests: ${all[*]}"
+	for ((i = 0; i < n; i++)); do load[i]=0; done
+	while read -r _ t; do
+		j=0
+		for ((i = 1; i < n; i++)); do [ "${load[i]}" -lt "${load[j]}" ] && j=$i; done
+		shard_of[$t]=$j
+		load[j]=$((load[j] + ${BLCR_TEST_SECONDS[$t]:-3}))
+	done < <(for t in "${all[@]}"; do echo "${BLCR_TEST_SECONDS[$t]:-3} $t"; done | sort -s -k1,1nr)
+	for t in "${all[@]}"; do [ "${shard_of[$t]}" = $((k - 1)) ] && tests+=("$t"); done
+	step "hugetlbfs"
+	mkdir -p /crvm/hugetlbfs
+	mount -t hugetlbfs none /crvm/hugetlbfs
+	at_cleanup "umount /crvm/hugetlbfs"
+	echo 16 > /proc/sys/vm/nr_hugepages
+	[ "$(cat /proc/sys/vm/nr_hugepages)" -gt 0 ] || fail "no huge pages could be reserved"
+	note "$(cat /proc/sys/vm/nr_hugepages) huge pages of $(awk '/Hugepagesize/ { print $2 " " $3 }' /proc/meminfo)"
+	step "RUN_ME, shard $k of $n"
+	note "${#tests[@]} of the suite's ${#all[@]} tests (about ${load[k - 1]} of $((${load[*]/%/+}0)) s)"
+	run_me --test-timeout 180 "suite-$k" "$CR_BLCR_PREFIX/bin" "${tests[@]}" || rc=$?
+	step "verdicts"
+	for t in "${tests[@]}"; do
+		r=$(run_me_result "suite-$k" "$t")
+		if [ -n "${not_run[$t]:-}" ]; then
+			[ "$r" = SKIP ] || bad+=("$t: $r, expected SKIP (${not_run[$t]})")
+		elif [ "$r" = PASS ]; then
+			passed=$((passed + 1))
+		else
+			bad+=("$t: $r")
+		fi
+	done
+	note "$passed passed, $((${#tests[@]} - passed - ${#bad[@]})) not run as expected, ${#bad[@]} otherwise"
+	note "slowest (s): $(awk '{ printf "%s %.1f\n", $1, $4 - $3 }' "$CR_JOB/run_me/suite-$k/times" | sort -k2,2nr | head -n 5 | paste -sd' ')"
+	if [ "${#bad[@]}" -gt 0 ]; then
+		for t in "${bad[@]}"; do
+			echo "  $t"
+			run_me_log "suite-$k" "${t%%:*}"
+		done
+		fail "${#bad[@]} of ${#tests[@]} BLCR tests did not pass with BLCR's own tools: ${bad[*]%%:*}"
+	fi
+	[ "$rc" = 0 ] || fail "RUN_ME exited $rc although every test passed"
 }
 
 _lib_on_err() {

@@ -1,6 +1,7 @@
 // One BLCR checkpoint request, step by step: open+VERSION, CHKPT_REQ, wait, LOG, REAP.
 // The pipeline calls the steps; this file knows the kernel, not the files or the terminal.
 import {CR_OP} from '../../abi/blcr/constants.js';
+import {installSelfOmit} from '../../abi/blcr/self-omit.js';
 import {KernelError} from '../../errors/index.js';
 import type {CheckpointOptions} from '../../schema/index.js';
 import {CtrlRequest} from './ctrl-request.js';
@@ -9,14 +10,20 @@ import {toChkptArgs} from './request.js';
 
 /** A checkpoint request in progress on its own ctrl fd. */
 export class BlcrCheckpoint extends CtrlRequest {
+  /** cr_chkpt_args.flags of the request sent. */
+  flags?: number;
+
   constructor() {
     super('Checkpoint', CR_OP.CHKPT_LOG);
   }
 
-  /** CR_OP_CHKPT_REQ writing to `destFd`. */
+  /** CR_OP_CHKPT_REQ writing to `destFd`. cr's own CR_SIGNUM handler goes in first, so a scope
+   *  that includes cr leaves cr out, as BLCR's tool leaves itself out (PROHIBIT_SELF otherwise). */
   async request(opts: CheckpointOptions, destFd: number): Promise<void> {
+    const args = toChkptArgs(opts, destFd, installSelfOmit());
+    this.flags = args.flags;
     try {
-      await this.ctrlFile().checkpointRequest(toChkptArgs(opts, destFd));
+      await this.ctrlFile().checkpointRequest(args);
     } catch (error) {
       if (error instanceof KernelError) throw checkpointFailed('CR_OP_CHKPT_REQ', error.errno);
       throw error;

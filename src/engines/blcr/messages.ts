@@ -1,24 +1,22 @@
 // How BLCR's tools word a failed request (spec §4.1 "Completion"), and their exit codes.
 import {CR_E, crStrerror, E, KernelError} from '../../errors/index.js';
 
-/** cr_checkpoint's reason for a REAP (or request) failure. */
-export function checkpointReason(errno: number): string {
+/** cr_checkpoint's message for a REAP (or request) failure, word for word. */
+export function checkpointMessage(errno: number): string {
   switch (errno) {
     case CR_E.CR_ETEMPFAIL: return 'Checkpoint cancelled by application: try again later';
-    case E.ESRCH: return 'no processes checkpointed';
-    case CR_E.CR_EPERMFAIL: return 'unable to checkpoint';
-    case CR_E.CR_ENOSUPPORT: return 'support missing from application';
-    case E.ENOSYS: return 'support missing from kernel';
-    case E.EDEADLK: return `${crStrerror(errno)} (the target includes cr itself)`;
-    default: return crStrerror(errno);
+    case CR_E.CR_EPERMFAIL: return 'Checkpoint cancelled by application: unable to checkpoint';
+    case E.ESRCH: return 'Checkpoint failed: no processes checkpointed';
+    case CR_E.CR_ENOSUPPORT: return 'Checkpoint failed: support missing from application';
+    case E.ENOSYS: return 'Checkpoint failed: support missing from kernel';
+    case E.EDEADLK: return `Checkpoint failed: ${crStrerror(errno)} (the target includes cr itself)`;
+    default: return `Checkpoint failed: ${crStrerror(errno)}`;
   }
 }
 
-/** The error for a failed checkpoint: "Checkpoint failed: <reason>", exit errno & 0xff. */
+/** The error for a failed checkpoint, with cr_checkpoint's message; exit errno & 0xff. */
 export function checkpointFailed(op: string, errno: number, log: string[] = []): KernelError {
-  const reason = checkpointReason(errno);
-  const message = errno === CR_E.CR_ETEMPFAIL ? reason : `Checkpoint failed: ${reason}`;
-  return new KernelError(op, errno, message, log.map((line) => `- ${line}`));
+  return new KernelError(op, errno, checkpointMessage(errno), log.map((line) => `- ${line}`));
 }
 
 /** cr_restart's failure: "Restart failed: <strerror>", exit errno & 0xff, the kernel log attached. */

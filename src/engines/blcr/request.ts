@@ -3,12 +3,14 @@ import {CR_CHKPT, CR_FORMAT_VMADUMP, SCOPE_BY_NAME} from '../../abi/blcr/constan
 import type {ChkptArgs} from '../../abi/blcr/structs.js';
 import type {CheckpointOptions} from '../../schema/index.js';
 
-/** The flags cr always sends: errors deferred to REAP (so the log survives) and never dump cr itself. */
-export const ALWAYS_CHKPT_FLAGS = CR_CHKPT.ASYNC_ERR | CR_CHKPT.PROHIBIT_SELF;
+/** The flags cr always sends: errors deferred to REAP, so the log survives. */
+export const ALWAYS_CHKPT_FLAGS = CR_CHKPT.ASYNC_ERR;
 
-/** cr_chkpt_args.flags for the options. */
-export function chkptFlags(opts: Pick<CheckpointOptions, 'save' | 'ptraced' | 'ptracer'>): number {
+/** cr_chkpt_args.flags for the options. `selfOmit`: cr has its CR_SIGNUM handler and leaves itself
+ *  out of a scope that includes it; without, CR_CHKPT_PROHIBIT_SELF makes that an EDEADLK. */
+export function chkptFlags(opts: Pick<CheckpointOptions, 'save' | 'ptraced' | 'ptracer'>, selfOmit = true): number {
   let flags = ALWAYS_CHKPT_FLAGS;
+  if (!selfOmit) flags |= CR_CHKPT.PROHIBIT_SELF;
   if (opts.save.exe) flags |= CR_CHKPT.DUMP_EXEC;
   if (opts.save.private) flags |= CR_CHKPT.DUMP_PRIVATE;
   if (opts.save.shared) flags |= CR_CHKPT.DUMP_SHARED;
@@ -19,7 +21,7 @@ export function chkptFlags(opts: Pick<CheckpointOptions, 'save' | 'ptraced' | 'p
 }
 
 /** The request for `opts`, writing to `destFd`. */
-export function toChkptArgs(opts: CheckpointOptions, destFd: number): ChkptArgs {
+export function toChkptArgs(opts: CheckpointOptions, destFd: number, selfOmit = true): ChkptArgs {
   return {
     cr_target: opts.target,
     cr_scope: SCOPE_BY_NAME[opts.scope],
@@ -27,6 +29,6 @@ export function toChkptArgs(opts: CheckpointOptions, destFd: number): ChkptArgs 
     cr_secs: opts.timeSec,
     dump_format: CR_FORMAT_VMADUMP,
     signal: opts.signal,
-    flags: chkptFlags(opts),
+    flags: chkptFlags(opts, selfOmit),
   };
 }
