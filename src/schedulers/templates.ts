@@ -15,7 +15,10 @@ const SLURM_JOB = `#!/bin/bash
 #   sbatch [options] cr-job.sbatch PROGRAM [ARGS...]
 # USR1 reaches this script (B:) 300 s before the time limit, or at once with
 #   scancel --batch --signal=USR1 JOBID
-# The requeued run (SLURM_RESTART_COUNT > 0) restarts from the newest checkpoint that verifies.
+# On USR1 the job is checkpointed (stopped, the image synced), ended, and only then requeued:
+# Slurm's own signals of the requeue find nothing of the job to wake. The requeued run
+# (SLURM_RESTART_COUNT > 0) restarts from the job's newest checkpoint that verifies (without its
+# old pid if that is taken on the new node), or starts PROGRAM afresh when none verifies.
 #SBATCH --signal=B:USR1@300
 #SBATCH --requeue
 #SBATCH --open-mode=append
@@ -25,17 +28,25 @@ CKPT_DIR=\${CR_CHECKPOINT_DIR:-$PWD/checkpoints}/$SLURM_JOB_ID
 KEEP=\${CR_CHECKPOINT_KEEP:-2}
 mkdir -p "$CKPT_DIR" || exit 1
 
-if [ "\${SLURM_RESTART_COUNT:-0}" -gt 0 ] && compgen -G "$CKPT_DIR/*.ctx" >/dev/null; then
+if [ "\${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then
   echo "cr: run $SLURM_RESTART_COUNT of job $SLURM_JOB_ID: restarting from $CKPT_DIR" >&2
-  "$CR" restart --latest "$CKPT_DIR" &
+  "$CR" slurm restart --dir "$CKPT_DIR" -- "$@" &
 else
   "$CR" run -- "$@" &
 fi
 job=$!
 
-# Checkpoint the job (cr finds it under cr restart), stop it, requeue this batch job.
-# On success the requeued run takes over; on failure the job runs on.
-trap '"$CR" slurm checkpoint --dir "$CKPT_DIR" --keep "$KEEP" "$job" && exit 0' USR1
+checkpoint() {
+  "$CR" slurm checkpoint --dir "$CKPT_DIR" --keep "$KEEP" "$job"
+  case $? in
+  0) exit 0 ;; # requeued: Slurm ends this run and starts the next one
+  75)          # checkpointed and ended, but the requeue failed: go on from the checkpoint here
+    wait "$job"
+    "$CR" slurm restart --dir "$CKPT_DIR" -- "$@" &
+    job=$! ;;
+  esac         # any other status: the checkpoint failed and the job runs on untouched
+}
+trap 'checkpoint "$@"' USR1
 
 while :; do
   wait "$job"
