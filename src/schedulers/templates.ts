@@ -106,7 +106,9 @@ exec @CR@ lsf erestart -- "$@"
 `;
 
 const LSF_CONFIG = `# Add to lsf.conf (or set in the job's environment), then badmin reconfig.
-# Jobs: bsub -k "/scratch/ckpt 30 method=cr" PROGRAM   (checkpoints in /scratch/ckpt/<jobid>/)
+# Jobs start the program under cr run (it preloads libcr; without it echkpnt.cr cannot checkpoint):
+#   bsub -k "/scratch/ckpt 30 method=cr" @CR@ run -- PROGRAM [ARGS...]
+# Checkpoints go to /scratch/ckpt/<jobid>/.
 LSB_ECHKPNT_METHOD=cr
 LSB_ECHKPNT_METHOD_DIR=@PREFIX@
 LSB_ECHKPNT_KEEP_OUTPUT=y
@@ -114,13 +116,16 @@ LSB_ECHKPNT_KEEP_OUTPUT=y
 
 const SGE_CKPT = `# Grid Engine checkpointing environment: qconf -Ackpt cr.ckpt
 # Add "cr" to the queue's ckpt_list; jobs: qsub -ckpt cr cr-job.sh PROGRAM [ARGS...]
+# Each job keeps its checkpoints in ckpt_dir/$job_id (array jobs: ckpt_dir/$job_id.$SGE_TASK_ID).
+# when s and x migrate the job to another host: ckpt_dir must be shared by every execution host
+# (replace /shared/cr-checkpoints with such a directory; a node-local one only without s and x).
 ckpt_name          cr
 interface          userdefined
 ckpt_command       @CR@ sge checkpoint --keep 2 $job_id $job_pid $ckpt_dir
 migr_command       @CR@ sge checkpoint --kill --keep 2 $job_id $job_pid $ckpt_dir
 restart_command    @CR@ sge restart $job_id $job_pid $ckpt_dir
 clean_command      @CR@ sge clean $job_id $job_pid $ckpt_dir
-ckpt_dir           /var/spool/cr
+ckpt_dir           /shared/cr-checkpoints
 signal             none
 when               sx
 `;

@@ -80,15 +80,22 @@ describe(`Slurm batch script (examples/slurm/cr-job.sbatch, fake scontrol, ${KER
     const out = path.join(dir, 'out');
     const ready = path.join(dir, 'ready');
     const scontrol = fakeScontrol(dir, ready, 1);
-    const b = startBatch([COUNTER, '--interval-ms', '20', '--exit-at', '60', '--out', out, '--ready', ready], slurmEnv('901', {PATH: scontrol.dir}));
+    const stop = path.join(dir, 'stop');
+    const b = startBatch([COUNTER, '--interval-ms', '20', '--exit-when', stop, '--exit-code', '5', '--out', out, '--ready', ready], slurmEnv('901', {PATH: scontrol.dir}));
     batch = b.child;
     await waitFor(() => lines(out).length >= 5, scaled(10_000), 'the job counting');
     process.kill(b.child.pid!, 'SIGUSR1');
+    await waitFor(() => b.stderr().includes('cr: restarting from'), scaled(30_000), 'the batch script to restart the job in place');
+    const n = lines(out).length;
+    await waitFor(() => lines(out).length > n + 3, scaled(30_000), 'the restarted job counting');
+    fs.writeFileSync(stop, '');
     const end = await b.ended;
-    expect(end.code, end.stderr).to.equal(0);
+    expect(end.code, end.stderr).to.equal(5);
     expect(scontrol.calls()).to.have.length(1);
     expect(end.stderr).to.contain('scontrol requeue 901 failed');
-    expect(lines(out), 'what one uninterrupted run writes').to.deep.equal(counted(60));
+    expect(listCheckpoints(path.join(scratch.path, 'ckpt', '901'))).to.have.length(1);
+    const all = lines(out);
+    expect(all, 'what one uninterrupted run writes: nothing lost, nothing repeated').to.deep.equal(counted(all.length));
   });
 
   it('requeued run: no checkpoint of the job verifies -> a warning and the program from the beginning', async () => {
@@ -109,17 +116,25 @@ describe(`Slurm batch script (examples/slurm/cr-job.sbatch, fake scontrol, ${KER
   });
 
   it('requeued run: the checkpoint\'s pid is taken on this node (EBUSY) -> --no-restore-pid, with a warning', async () => {
-    const prog = await startCounter(['--interval-ms', '20', '--exit-at', '60']);
+    const stop = path.join(scratch.path, 'stop-904');
+    const prog = await startCounter(['--interval-ms', '20', '--exit-when', stop, '--exit-code', '6']);
     try {
       await waitFor(() => lines(prog.out).length >= 5, scaled(10_000), 'the job counting');
       const ckdir = path.join(scratch.path, 'ckpt', '904');
+      fs.mkdirSync(ckdir, {recursive: true});
       // The old run, stopped, still holds its pid (as another job may hold it on the new node).
       const c = await runCr(['checkpoint', '--stop', '-d', ckdir, '--job', 'slurm.904', String(prog.pid)]);
       expect(c.code, c.stderr).to.equal(0);
-      const r = await runScript(example('slurm', 'cr-job.sbatch'), [COUNTER, 'never-run'], slurmEnv('904', {SLURM_RESTART_COUNT: '1'}));
-      expect(r.code, r.stderr).to.equal(0);
-      expect(r.stderr).to.match(/warning: .*pid .*in use.*restarting with --no-restore-pid/);
-      expect(lines(prog.out), 'the restart went on from the checkpoint to the end').to.deep.equal(counted(60));
+      const saved = lines(prog.out).length;
+      const b = startBatch([COUNTER, 'never-run'], slurmEnv('904', {SLURM_RESTART_COUNT: '1'}));
+      batch = b.child;
+      await waitFor(() => lines(prog.out).length > saved + 3, scaled(30_000), 'the restarted job counting');
+      fs.writeFileSync(stop, '');
+      const r = await b.ended;
+      expect(r.code, r.stderr).to.equal(6);
+      expect(r.stderr).to.match(/warning: .*pid \d+ in use.*restarting with --no-restore-pid/);
+      const all = lines(prog.out);
+      expect(all, 'the restart went on from the checkpoint').to.deep.equal(counted(all.length));
     } finally {
       tryKill(prog.pid);
     }
