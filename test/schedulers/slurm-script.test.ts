@@ -132,7 +132,7 @@ describe(`Slurm batch script (examples/slurm/cr-job.sbatch, fake scontrol, ${KER
       fs.writeFileSync(stop, '');
       const r = await b.ended;
       expect(r.code, r.stderr).to.equal(6);
-      expect(r.stderr).to.match(/warning: .*pid \d+ in use.*restarting with --no-restore-pid/);
+      expect(r.stderr).to.match(/cr: warning: .*: the job's pid is in use on this node; restarting with --no-restore-pid/);
       const all = lines(prog.out);
       expect(all, 'the restart went on from the checkpoint').to.deep.equal(counted(all.length));
     } finally {
