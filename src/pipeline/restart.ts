@@ -146,10 +146,10 @@ export async function runRestart(opts: RestartOptions, mode: OutputMode, onWarni
     }
     // By pid: with --restore-pid the job is no longer the helper libuv started.
     const jobPid = running.job?.pid;
-    if (jobPid && !detach) relay.forwardTo((sig) => process.kill(jobPid, sig));
+    if (jobPid) relay.forwardTo((sig) => process.kill(jobPid, sig));
     const status = await runHook(opts.hooks, 'success');
     if (status !== 0) throw new SuccessHookError(status);
-    if (!running.job || detach) return {...running.result, exit: null};
+    if (!running.job) return {...running.result, exit: null};
     return {...running.result, exit: await running.job.ended};
   } finally {
     relay.stop();
