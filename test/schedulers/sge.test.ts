@@ -65,8 +65,6 @@ describe(`Grid Engine checkpointing environment (examples/sge, ${KERNEL} kernel)
 
   it('a directory per job and per array task under ckpt_dir; clean_command removes only its own; ckpt_dir is shared when jobs migrate', async () => {
     const env = ckptEnv();
-    expect(env.when, 'when s or x: the job is migrated').to.match(/[sx]/);
-    expect(env.ckpt_dir, 'a migrated job restarts on another host: not a node-local spool').to.not.match(/^\/(var|tmp)\//);
     const ckptDir = path.join(scratch.path, 'shared');
     const jobs: Array<{sgeEnv: Record<string, string>; dir: string; name: string}> = [
       {sgeEnv: {JOB_ID: '77', SGE_TASK_ID: 'undefined'}, dir: '77', name: 'sge.77'},
@@ -94,6 +92,8 @@ describe(`Grid Engine checkpointing environment (examples/sge, ${KERNEL} kernel)
       expect(clean.code, clean.stderr).to.equal(0);
       expect(fs.readdirSync(ckptDir).sort(), 'the other job and the other task keep theirs').to.deep.equal(['77', '78.2']);
       expect(listCheckpoints(path.join(ckptDir, '78.2'))).to.have.length(1);
+      expect(env.when, 'when s or x: the job is migrated').to.match(/[sx]/);
+      expect(env.ckpt_dir, 'a migrated job restarts on another host: not a node-local spool').to.not.match(/^\/(var|tmp)\//);
     } finally {
       for (const p of progs) p.kill('SIGKILL');
     }
