@@ -6,8 +6,8 @@ import {expect} from 'chai';
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {KERNEL, scaled} from '../helpers/kernel.js';
-import {type CrRun, procState, runCr, scratchDir, startCounter, waitFor} from '../helpers/procs.js';
+import {itTestKernel, KERNEL, scaled} from '../helpers/kernel.js';
+import {type CrRun, procState, runCr, scratchDir, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
 
 const isRoot = process.getuid?.() === 0;
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length : 0);
@@ -46,9 +46,9 @@ describe(`cr checkpoint (${KERNEL} kernel): destinations are checked before the 
     fs.writeFileSync(path.join(dir, 'a'), 'other link');
     fs.linkSync(path.join(dir, 'a'), path.join(dir, 'b'));
     const r = await runCr(['checkpoint', '--kill', '--clobber', '-f', 'a', String(prog.pid)], {cwd: dir});
-    refusedBeforeRequest(r, 31, '-f/--file', path.join(dir, 'a'), '--clobber', '2 hard links', 'Too many links');
-    expect(fs.readFileSync(path.join(dir, 'b'), 'utf8')).to.equal('other link');
+    expect(fs.readFileSync(path.join(dir, 'b'), 'utf8'), 'the other link').to.equal('other link');
     expect(fs.readFileSync(path.join(dir, 'a'), 'utf8')).to.equal('other link');
+    refusedBeforeRequest(r, 31, '-f/--file', path.join(dir, 'a'), '--clobber', '2 hard links', 'Too many links');
     await runsOn(prog);
   });
 
@@ -139,8 +139,8 @@ describe(`cr checkpoint (${KERNEL} kernel): destinations are checked before the 
     ];
     for (const [name, code, why] of cases) {
       const r = await runCr(['checkpoint', '--kill', `--backup=${name}`, '-f', file, String(prog.pid)]);
+      expect(fs.readFileSync(file, 'utf8'), `the previous checkpoint, --backup=${name}`).to.equal('previous');
       refusedBeforeRequest(r, code, `--backup=${name}`, why);
-      expect(fs.readFileSync(file, 'utf8'), name).to.equal('previous');
     }
     expect(fs.readdirSync(dir).sort()).to.deep.equal(['adir', 'job.ctx']);
     await runsOn(prog);
@@ -256,4 +256,21 @@ describe(`cr checkpoint (${KERNEL} kernel): a failure after the dump harms nothi
       expect(r.code, r.stdout + r.stderr).to.equal(0);
     });
   }
+
+  itTestKernel('--dir --kill, a real manifest failure (its name taken by a directory during the dump): exit 21, not 1; no new checkpoint; the job runs on', 'a dump slowed by CR_TESTKERNEL_RATE', async () => {
+    const prog = await startCounter();
+    const cr = spawnCr(['checkpoint', '--kill', '--dir', dir, '--job', 'j', String(prog.pid)], {CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(2 << 20)});
+    let stderr = '';
+    cr.stderr!.on('data', (b) => (stderr += b));
+    const exit = new Promise<number | null>((r) => cr.once('close', (code) => r(code)));
+    // The context file's temporary is .NAME.<pid>.cr-tmp: NAME.json is where the manifest goes.
+    const temp = () => fs.readdirSync(dir).find((n) => n.endsWith(`.${cr.pid}.cr-tmp`));
+    await waitFor(() => temp() !== undefined, scaled(10_000), 'the dump to start');
+    const name = temp()!.slice(1, -`.${cr.pid}.cr-tmp`.length);
+    fs.mkdirSync(path.join(dir, `${name}.json`));
+    expect(await exit, stderr).to.equal(21);
+    expect(stderr).to.contain('writing the manifest').and.contain(`${name}.json`).and.contain('Is a directory');
+    expect(fs.readdirSync(dir).filter((n) => n !== '.cr-lock.j').sort()).to.deep.equal([`${name}.json`]);
+    await runsOn(prog);
+  });
 });
