@@ -218,6 +218,18 @@ describe(`cr checkpoint (${KERNEL} kernel): a failure after the dump harms nothi
     });
   }
 
+  it('--kill, the directory fsync after the rename fails (EIO): exit 5, the job is not killed, and the message says the new file may not be durable', async () => {
+    const prog = await startCounter();
+    const file = path.join(dir, 'job.ctx');
+    fs.writeFileSync(file, 'previous');
+    const r = await runCr(['checkpoint', '--kill', '-f', file, String(prog.pid)], {env: {CR_FAULT_POINT: 'fsync-dir:EIO'}});
+    expect(r.code, r.stderr).to.equal(5);
+    expect(r.stderr).to.contain(`syncing the directory ${dir}`).and.contain('may not be durable');
+    // Past the rename there is no going back under --atomic (README "Failure after the dump").
+    expect(fs.readdirSync(dir)).to.deep.equal(['job.ctx']);
+    await runsOn(prog);
+  });
+
   it('--stop, the publish rename fails: the job is continued, not left stopped; a job stopped before stays stopped and is not killed by --kill', async () => {
     const prog = await startCounter();
     const file = path.join(dir, 'job.ctx');
