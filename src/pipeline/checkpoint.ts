@@ -337,7 +337,10 @@ function holdTargets(c: Ctx, opts: CheckpointOptions): void {
 
 /** A system call's failure that reached here raw still exits with its errno (errno.ts's table). */
 function asCrError(error: unknown): unknown {
-  if (error instanceof CrError || !(error instanceof Error) || !('code' in error || 'errno' in error)) return error;
+  if (error instanceof CrError || !(error instanceof Error)) return error;
+  const e = error as NodeJS.ErrnoException;
+  // Only a system call's error (an errno, or an errno's name as its code), never another error.
+  if (typeof e.errno !== 'number' && !(e.code && e.code in os.constants.errno)) return error;
   const errno = errnoOfError(error);
   return new KernelError('checkpoint', errno, `Checkpoint failed: ${error.message}`);
 }

@@ -161,9 +161,16 @@ export class PendingFile {
       if (d.sync) fsyncTolerant(this.fd, `--fd ${d.fd}`, 'what was written to it may not be durable');
       return;
     }
-    const fileName = this.writingPath === d.path ? d.path : `${this.writingPath} (the new ${d.path})`;
-    if (d.sync) fsyncTolerant(this.fd, fileName, `${d.path} is unchanged`);
-    this.close();
+    const inPlace = this.writingPath === d.path;
+    const fileName = inPlace ? d.path : `${this.writingPath} (the new ${d.path})`;
+    // Written in place (--clobber, --noclobber), the unfinished file is removed, as BLCR does.
+    const before = inPlace ? `${d.path}, written in place, is removed` : `${d.path} is unchanged`;
+    if (d.sync) fsyncTolerant(this.fd, fileName, before);
+    try {
+      this.close();
+    } catch (error) {
+      failAfterDump(`closing ${fileName}`, error, before);
+    }
     if (this.writingPath !== d.path) {
       let backup: string | undefined;
       if (d.policy === 'backup' && lstatOrUndefined(d.path)) {
