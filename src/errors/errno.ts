@@ -1,4 +1,5 @@
 // errno names and messages, Linux x86_64, plus BLCR's own CR_E* codes (spec §3).
+import os from 'node:os';
 
 /** BLCR's error codes (blcr_errcodes.h), continuing from CR_MIN_ERRCODE = 2353. */
 export const CR_E = {
@@ -73,4 +74,14 @@ export function errnoName(errno: number): string {
 /** The text cr_strerror() gives for an errno: BLCR's for CR_E*, libc's otherwise. */
 export function crStrerror(errno: number): string {
   return CR_MESSAGES[errno] ?? LIBC_MESSAGES[errno] ?? `Unknown error ${errno}`;
+}
+
+/** The errno of a failed Node call (`error.errno` is negative, `error.code` its name), or
+ *  `fallback` (EIO) for an error that carries none: so a system call's failure exits with its
+ *  errno (exitCodeForErrno), never with a bare 1. */
+export function errnoOfError(error: unknown, fallback: number = E.EIO): number {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (typeof e?.errno === 'number' && e.errno !== 0) return Math.abs(e.errno);
+  const byCode = e?.code ? (os.constants.errno as Record<string, number>)[e.code] : undefined;
+  return byCode ?? fallback;
 }

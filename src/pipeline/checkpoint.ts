@@ -1,7 +1,9 @@
 // `cr checkpoint` as a listr2 task list: preflight -> request -> dump -> log -> reap -> [checksum]
 // -> publish -> [manifest -> retention]. Every resource is released on failure: the request is
 // cancelled and the unfinished file removed; earlier checkpoints are never touched.
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import {Listr} from 'listr2';
 import {BlcrCheckpoint, formatVersion} from '../engines/blcr/index.js';
 import {chkptFlags} from '../engines/blcr/request.js';
@@ -21,7 +23,11 @@ import {
   removeStaleTemps,
   GrowingFileSha256,
   writeManifest,
+  manifestPathFor,
+  checkFileDestination,
+  checkWritableDirectory,
 } from '../store/index.js';
+import {CrError, crStrerror, errnoOfError, KernelError} from '../errors/index.js';
 import {formatBytes, formatRate} from './format.js';
 import {type OutputMode, rendererOptions} from './renderer.js';
 import {crashPoint} from '../util/crash-point.js';
@@ -98,6 +104,8 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
   const d = opts.destination;
   const store = d.kind === 'store' ? d : undefined;
   const q = opts.quiesce;
+  // The flag a file destination came from, for messages: the default is context.ID in the cwd.
+  const destFlag = d.kind === 'file' && d.path === path.resolve(`context.${opts.target}`) ? '-c/--cwd' : '-f/--file';
   // Every after-signal but none and SIGCONT waits for a durable checkpoint: the kernel is asked for
   // SIGSTOP and cr sends the requested signal after the publish (held-targets.ts says why).
   const hold = q !== undefined || mustHold(opts.signal);
@@ -112,6 +120,10 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
       {
         title: 'Preflight: open /proc/checkpoint/ctrl and check the interface version',
         task: async (c) => {
+          // Every destination check comes first: a destination that cannot work is refused before
+          // the control file is opened, the job looked at, or anything created.
+          if (d.kind === 'file') checkFileDestination(d, destFlag);
+          else if (store) checkWritableDirectory(store.dir, '--dir');
           c.engine.open();
           // One look at /proc for what the scope holds now: the manifest's files, the guard's
           // pids, and the processes already stopped (a hold never continues them).
@@ -138,7 +150,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             c.destination = {kind: 'file', path: next.file, policy: 'atomic', sync: store.sync};
             task.title = `Request: checkpoint ${opts.scope} ${opts.target} into ${next.file}`;
           } else c.destination = d as Destination;
-          c.pending = PendingFile.open(c.destination);
+          c.pending = PendingFile.open(c.destination, destFlag);
           if (store) c.hasher = new GrowingFileSha256(c.pending.fd);
           if (q) {
             // From here until the targets are released, a watchdog undoes what a dead cr would leave.
@@ -236,7 +248,12 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
             openFiles: c.openFiles,
             ...(c.quiesce ? {quiesce: {devices: q!.devices, command: c.quiesce.command, commandStatus: c.quiesce.commandStatus, windowMs: c.quiesce.windowMs}} : {}),
           };
-          c.manifest = writeManifest(file, manifest);
+          try {
+            c.manifest = writeManifest(file, manifest);
+          } catch (error) {
+            // The context file without its manifest is no checkpoint: the failure path removes it.
+            throw new KernelError('manifest', errnoOfError(error), `Checkpoint failed: writing the manifest ${manifestPathFor(file)}: ${crStrerror(errnoOfError(error))}; the new checkpoint ${file} is removed, earlier checkpoints are unchanged`);
+          }
         },
       },
       {
@@ -270,6 +287,8 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     }
     ctx.engine.cancel();
     ctx.pending?.discard();
+    // Directory mode: a context file published without its manifest does not count; remove it.
+    if (store && ctx.pending?.published && ctx.manifest === undefined) removeUnfinished((ctx.destination as {path: string}).path);
     // Held by cr and the checkpoint failed: the job runs on, as before the request.
     if (hold && ctx.held.length > 0) {
       try {
@@ -281,7 +300,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     }
     // A device left suspended after a failed resume: the guard tries once more as cr exits.
     ctx.guard?.finish(!(error instanceof QuiesceError && error.code === 'ERESUME'));
-    throw error;
+    throw asCrError(error);
   } finally {
     ctx.lock?.release();
   }
@@ -314,6 +333,24 @@ function holdTargets(c: Ctx, opts: CheckpointOptions): void {
   c.dumpedAt = performance.now();
   const before = new Set(c.stoppedBefore);
   c.held = [...new Set([...c.held, ...pidsInScope(opts.target, opts.scope)])].filter((p) => !before.has(p));
+}
+
+/** A system call's failure that reached here raw still exits with its errno (errno.ts's table). */
+function asCrError(error: unknown): unknown {
+  if (error instanceof CrError || !(error instanceof Error)) return error;
+  const e = error as NodeJS.ErrnoException;
+  // Only a system call's error (an errno, or an errno's name as its code), never another error.
+  if (typeof e.errno !== 'number' && !(e.code && e.code in os.constants.errno)) return error;
+  const errno = errnoOfError(error);
+  return new KernelError('checkpoint', errno, `Checkpoint failed: ${error.message}`);
+}
+
+function removeUnfinished(file: string): void {
+  try {
+    fs.rmSync(file, {force: true});
+  } catch {
+    // the error that brought us here is the one to report
+  }
 }
 
 const ifaceOf = (c: Ctx) => (c.engine.interfaceVersion ? formatVersion(c.engine.interfaceVersion) : '');

@@ -1,4 +1,5 @@
 export * from './publish.js';
+export * from './destination-check.js';
 export * from './temp-files.js';
 export * from './context-header.js';
 export * from './checksum.js';

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod/mini';
 import {fsyncDirectory} from './publish.js';
+import {faultPoint} from '../util/crash-point.js';
 
 export const MANIFEST_FORMAT = 'cr-checkpoint-manifest';
 export const MANIFEST_VERSION = 1;
@@ -53,6 +54,7 @@ export function writeManifest(contextFile: string, manifest: Manifest): string {
   const tmp = path.join(path.dirname(final), `.${path.basename(final)}.${process.pid}.cr-tmp`);
   const fd = fs.openSync(tmp, 'wx', 0o444);
   try {
+    faultPoint('manifest-write');
     fs.writeSync(fd, `${JSON.stringify(manifest, null, 2)}\n`);
     fs.fsyncSync(fd);
   } catch (error) {
@@ -61,7 +63,13 @@ export function writeManifest(contextFile: string, manifest: Manifest): string {
     throw error;
   }
   fs.closeSync(fd);
-  fs.renameSync(tmp, final);
+  try {
+    faultPoint('manifest-rename');
+    fs.renameSync(tmp, final);
+  } catch (error) {
+    fs.rmSync(tmp, {force: true});
+    throw error;
+  }
   fsyncDirectory(path.dirname(final));
   return final;
 }

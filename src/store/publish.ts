@@ -2,7 +2,9 @@
 // handling"): atomic (default), backup, clobber, noclobber; fsync of the file and its directory.
 import fs from 'node:fs';
 import path from 'node:path';
-import {crStrerror, KernelError} from '../errors/index.js';
+import {crStrerror, errnoOfError, KernelError} from '../errors/index.js';
+import {faultPoint} from '../util/crash-point.js';
+import {checkFileDestination} from './destination-check.js';
 import {removeStaleTemps, tempPathFor} from './temp-files.js';
 
 /** How a new checkpoint replaces an existing file of the same name. */
@@ -32,9 +34,7 @@ export type Destination = FileDestination | FdDestination;
 /** Context files are created 0400, as BLCR does. */
 const MODE = 0o400;
 
-function errnoOf(error: unknown): number {
-  return Math.abs((error as NodeJS.ErrnoException).errno ?? 5);
-}
+const errnoOf = (error: unknown) => errnoOfError(error);
 
 /** The destination could not be opened (cr_checkpoint's "Unable to open file"). */
 export class DestinationOpenError extends KernelError {
@@ -70,7 +70,7 @@ export class PendingFile {
   ) {}
 
   /** Open the destination; stale temporaries of earlier killed runs are removed first. */
-  static open(destination: Destination): PendingFile {
+  static open(destination: Destination, flag = '-f/--file'): PendingFile {
     if (destination.kind === 'fd') {
       if (destination.precheck === false) return new PendingFile(destination, destination.fd);
       let st: fs.Stats;
@@ -86,13 +86,9 @@ export class PendingFile {
       return new PendingFile(destination, destination.fd);
     }
     const {path: finalPath, policy} = destination;
-    const dirStat = statOrUndefined(path.dirname(finalPath));
-    if (!dirStat?.isDirectory()) {
-      throw new DestinationOpenError(finalPath, finalPath, 2, `cannot write ${finalPath}: directory ${path.dirname(finalPath)} does not exist`);
-    }
-    const existing = statOrUndefined(finalPath);
-    if (existing?.isDirectory()) throw new DestinationOpenError(finalPath, finalPath, 21, `${finalPath}: Is a directory`);
-    const {O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_NOCTTY, O_NONBLOCK} = fs.constants;
+    // Checked before the request too (runCheckpoint's preflight); again here, just before the open.
+    checkFileDestination(destination, flag);
+    const {O_WRONLY, O_CREAT, O_EXCL, O_NOCTTY, O_NONBLOCK} = fs.constants;
     let writing = finalPath;
     let flags = O_WRONLY | O_CREAT | O_NOCTTY | O_NONBLOCK;
     if (policy === 'atomic' || policy === 'backup') {
@@ -102,13 +98,16 @@ export class PendingFile {
       flags = (flags & ~O_WRONLY) | fs.constants.O_RDWR | O_EXCL;
     } else if (policy === 'noclobber') {
       flags |= O_EXCL;
-    } else {
-      flags |= O_TRUNC;
-      if (existing) {
+    } else if (fs.existsSync(finalPath)) {
+      // No O_TRUNC: the file is truncated only once it is known to have a single link.
+      try {
+        fs.accessSync(finalPath, fs.constants.W_OK);
+      } catch {
         try {
-          fs.accessSync(finalPath, fs.constants.W_OK);
-        } catch {
           fs.unlinkSync(finalPath);
+        } catch (error) {
+          const errno = errnoOf(error);
+          throw new DestinationOpenError(finalPath, finalPath, errno, `Checkpoint failed: ${flag} ${finalPath} is not writable and cannot be removed: ${crStrerror(errno)}`);
         }
       }
     }
@@ -116,15 +115,30 @@ export class PendingFile {
     try {
       fd = fs.openSync(writing, flags, MODE);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && policy === 'noclobber') {
+      const errno = errnoOf(error);
+      if (errno === 17 && policy === 'noclobber') {
         throw new DestinationOpenError(writing, finalPath, 17, `${finalPath} exists and --noclobber was given`);
       }
-      throw new DestinationOpenError(writing, finalPath, errnoOf(error));
+      const what = writing === finalPath ? '' : ` (its temporary ${path.basename(writing)})`;
+      const hint = errno === 6 ? ': a FIFO needs a reader before cr writes into it' : '';
+      throw new DestinationOpenError(writing, finalPath, errno, `Checkpoint failed: ${flag} ${finalPath}: cannot open${what}: ${crStrerror(errno)}${hint}`);
     }
     const st = fs.fstatSync(fd);
-    if (!st.isFile() && !st.isFIFO() && !st.isSocket()) {
+    if (!st.isFile() && !st.isFIFO() && !st.isSocket() && !st.isCharacterDevice()) {
       fs.closeSync(fd);
       throw new DestinationOpenError(writing, finalPath, 22, `${writing}: not a regular file, FIFO or socket`);
+    }
+    if (policy === 'clobber' && st.isFile()) {
+      if (st.nlink > 1) {
+        fs.closeSync(fd);
+        throw new DestinationOpenError(writing, finalPath, 31, `Checkpoint failed: ${flag} ${finalPath} has ${st.nlink} hard links: --clobber would empty the other names (${crStrerror(31)})`);
+      }
+      try {
+        fs.ftruncateSync(fd, 0);
+      } catch (error) {
+        fs.closeSync(fd);
+        fail('ftruncate', finalPath, error);
+      }
     }
     return new PendingFile(destination, fd, writing);
   }
@@ -138,32 +152,70 @@ export class PendingFile {
     }
   }
 
-  /** Make the new checkpoint durable and visible under its final name. */
+  /** Make the new checkpoint durable and visible under its final name. A failure names the step
+   *  and the file and carries the errno; before the final rename nothing of the previous checkpoint
+   *  has changed (a backup rename is undone), and discard() removes the new file. */
   publish(): void {
     const d = this.destination;
     if (d.kind === 'fd') {
-      if (d.sync) fsyncTolerant(this.fd);
+      if (d.sync) fsyncTolerant(this.fd, `--fd ${d.fd}`, 'what was written to it may not be durable');
       return;
     }
-    if (d.sync) fsyncTolerant(this.fd);
-    fs.closeSync(this.fd);
+    const inPlace = this.writingPath === d.path;
+    const fileName = inPlace ? d.path : `${this.writingPath} (the new ${d.path})`;
+    // Written in place (--clobber, --noclobber), the unfinished file is removed, as BLCR does.
+    const before = inPlace ? `${d.path}, written in place, is removed` : `${d.path} is unchanged`;
+    if (d.sync) fsyncTolerant(this.fd, fileName, before);
+    try {
+      this.close();
+    } catch (error) {
+      failAfterDump(`closing ${fileName}`, error, before);
+    }
     if (this.writingPath !== d.path) {
-      if (d.policy === 'backup' && statOrUndefined(d.path)) {
-        this.backupPath = d.backupName ? path.resolve(path.dirname(d.path), d.backupName) : numberedBackup(d.path);
+      let backup: string | undefined;
+      if (d.policy === 'backup' && lstatOrUndefined(d.path)) {
+        backup = d.backupName ? path.resolve(path.dirname(d.path), d.backupName) : numberedBackup(d.path);
         try {
-          fs.renameSync(d.path, this.backupPath);
+          faultPoint('backup-rename');
+          fs.renameSync(d.path, backup);
         } catch (error) {
-          fail('rename', `${d.path} -> ${this.backupPath}`, error);
+          failAfterDump(`moving the previous checkpoint ${d.path} to the backup ${backup}`, error, `${d.path} is unchanged`);
         }
       }
       try {
+        faultPoint('publish-rename');
         fs.renameSync(this.writingPath!, d.path);
       } catch (error) {
-        fail('rename', `${this.writingPath} -> ${d.path}`, error);
+        // Put the previous checkpoint back under its name.
+        let kept = `${d.path} is unchanged`;
+        if (backup) {
+          try {
+            fs.renameSync(backup, d.path);
+          } catch (undo) {
+            kept = `the previous checkpoint stays at ${backup} (moving it back failed: ${crStrerror(errnoOf(undo))})`;
+          }
+        }
+        failAfterDump(`renaming ${this.writingPath} to ${d.path}`, error, kept);
       }
+      this.backupPath = backup;
     }
     this.published = true;
-    if (d.sync) fsyncDirectory(path.dirname(d.path));
+    if (d.sync) {
+      try {
+        faultPoint('fsync-dir');
+        fsyncDirectory(path.dirname(d.path));
+      } catch (error) {
+        failAfterDump(`syncing the directory ${path.dirname(d.path)}`, error, `the new checkpoint is under ${d.path} but may not be durable`);
+      }
+    }
+  }
+
+  private closed = false;
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fs.closeSync(this.fd);
   }
 
   /** Undo: close, and remove what was written. The previous checkpoint is untouched for
@@ -171,9 +223,9 @@ export class PendingFile {
   discard(): void {
     if (this.destination.kind === 'fd') return;
     try {
-      fs.closeSync(this.fd);
+      this.close();
     } catch {
-      // already closed by publish()
+      // a close error changes nothing here: the file is removed below
     }
     if (!this.published && this.writingPath) {
       try {
@@ -185,9 +237,9 @@ export class PendingFile {
   }
 }
 
-function statOrUndefined(p: string): fs.Stats | undefined {
+function lstatOrUndefined(p: string): fs.Stats | undefined {
   try {
-    return fs.statSync(p);
+    return fs.lstatSync(p);
   } catch {
     return undefined;
   }
@@ -203,12 +255,25 @@ export function numberedBackup(file: string): string {
 }
 
 /** fsync, ignoring EINVAL (pipes and sockets cannot be synced). */
-function fsyncTolerant(fd: number): void {
+function fsyncTolerant(fd: number, name: string, outcome: string): void {
   try {
+    faultPoint('fsync');
     fs.fsyncSync(fd);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') fail('fsync', `fd ${fd}`, error);
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') failAfterDump(`syncing ${name}`, error, outcome);
   }
+}
+
+/** A step after the dump failed: its errno, the step and the file, and what became of the
+ *  previous checkpoint. */
+export class PublishError extends KernelError {
+  constructor(step: string, errno: number, outcome: string) {
+    super('publish', errno, `Checkpoint failed: ${step}: ${crStrerror(errno)}; ${outcome}`);
+  }
+}
+
+function failAfterDump(step: string, error: unknown, outcome: string): never {
+  throw new PublishError(step, errnoOf(error), outcome);
 }
 
 /** fsync a directory so a rename in it is durable; EROFS and EINVAL are ignored. */

@@ -3,7 +3,8 @@ import {expect} from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {PendingFile, removeStaleTemps, tempPathFor} from '../../src/store/index.js';
+import {execFileSync} from 'node:child_process';
+import {checkFileDestination, DestinationError, PendingFile, PublishError, removeStaleTemps, tempPathFor} from '../../src/store/index.js';
 import {KernelError} from '../../src/errors/index.js';
 
 describe('checkpoint file publishing', () => {
@@ -103,5 +104,74 @@ describe('checkpoint file publishing', () => {
 
   it('names a missing directory in the error', () => {
     expect(() => PendingFile.open({kind: 'file', path: path.join(dir, 'nope', 'ctx'), policy: 'atomic', sync: true})).to.throw(/nope/);
+  });
+
+  describe('a failed step after the dump (CR_FAULT_POINT)', () => {
+    afterEach(() => delete process.env.CR_FAULT_POINT);
+
+    it('backup: the final rename fails after the backup rename: the previous file is moved back, no backup is left', () => {
+      const final = path.join(dir, 'ctx');
+      fs.writeFileSync(final, 'v1');
+      const p = PendingFile.open({kind: 'file', path: final, policy: 'backup', sync: true});
+      write(p, 'v2');
+      process.env.CR_FAULT_POINT = 'publish-rename:ENOSPC';
+      expect(() => p.publish()).to.throw(PublishError, /renaming .*ctx.*No space left on device; .*ctx is unchanged/);
+      p.discard();
+      expect(fs.readdirSync(dir)).to.deep.equal(['ctx']);
+      expect(fs.readFileSync(final, 'utf8')).to.equal('v1');
+    });
+
+    it('the errno of the failed step is the error\'s (exit status from the one table)', () => {
+      const final = path.join(dir, 'ctx');
+      const p = PendingFile.open({kind: 'file', path: final, policy: 'atomic', sync: true});
+      process.env.CR_FAULT_POINT = 'fsync:EIO';
+      try {
+        p.publish();
+        expect.fail('publish should fail');
+      } catch (error) {
+        expect((error as PublishError).errno).to.equal(5);
+        expect((error as PublishError).exitCode).to.equal(5);
+      }
+      p.discard();
+      expect(fs.readdirSync(dir)).to.deep.equal([]);
+    });
+  });
+
+  describe('names that --atomic cannot replace (root: mknod, mount)', () => {
+    const isRoot = process.getuid?.() === 0;
+
+    it('a character device is refused under --atomic, accepted under --clobber', function () {
+      if (!isRoot) this.skip(); // mknod needs root
+      const dev = path.join(dir, 'null');
+      execFileSync('mknod', [dev, 'c', '1', '3']);
+      expect(() => checkFileDestination({kind: 'file', path: dev, policy: 'atomic', sync: true})).to.throw(DestinationError, /character device.*--clobber/);
+      expect(() => checkFileDestination({kind: 'file', path: dev, policy: 'clobber', sync: true})).to.not.throw();
+      expect(fs.lstatSync(dev).isCharacterDevice()).to.equal(true);
+    });
+
+    it('a file of another file system mounted on the name (a bind mount) is refused under --atomic: EBUSY', function () {
+      if (!isRoot) this.skip(); // mount needs root
+      const final = path.join(dir, 'final');
+      fs.writeFileSync(final, 'b');
+      const other = path.join(dir, 'other');
+      fs.mkdirSync(other);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', other]);
+      fs.writeFileSync(path.join(other, 'f'), 'c');
+      execFileSync('mount', ['--bind', path.join(other, 'f'), final]);
+      try {
+        let err: DestinationError | undefined;
+        try {
+          checkFileDestination({kind: 'file', path: final, policy: 'atomic', sync: true});
+        } catch (error) {
+          err = error as DestinationError;
+        }
+        expect(err, 'refused').to.be.instanceOf(DestinationError);
+        expect(err!.errno).to.equal(16);
+        expect(err!.message).to.contain('mount point');
+      } finally {
+        execFileSync('umount', [final]);
+        execFileSync('umount', [other]);
+      }
+    });
   });
 });
