@@ -37,7 +37,7 @@ const KERNELS = {
     preflight: () => {},
     ensurePackages,
     artifacts: async () => ensureBootArtifacts(root),
-    guestEnv: () => [],
+    guestEnv: (a) => [`CRVM_MODULES='${a.modules}'`],
     seedEntropy: false,
     dmesgFailures: [],
   },
