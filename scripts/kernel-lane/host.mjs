@@ -50,7 +50,8 @@ export function debFiles(cacheRoot, pkg, prepare = () => {}) {
   const tmp = fs.mkdtempSync(path.join(cacheRoot, `.deb-${pkg}-`));
   try {
     log(`downloading ${pkg} ${version} (files only, not installed)`);
-    execFileSync('apt-get', ['download', '-qq', `${pkg}=${version}`], {cwd: tmp, stdio: 'inherit'});
+    // (As root into a private directory: no sandbox user, who could not write there.)
+    execFileSync('apt-get', ['download', '-qq', '-o', 'APT::Sandbox::User=root', `${pkg}=${version}`], {cwd: tmp, stdio: 'inherit'});
     const deb = fs.readdirSync(tmp).find((f) => f.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download ${pkg}=${version} left no .deb`);
     execFileSync('dpkg-deb', ['-x', path.join(tmp, deb), path.join(tmp, 'root')], {stdio: 'inherit'});

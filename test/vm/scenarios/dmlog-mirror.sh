@@ -3,7 +3,7 @@
 # LVM uses (clustered-core, clustered-disk) and the plain ones (core, disk), four logs at once.
 # O_DIRECT writes, every mirror reaches full sync, the legs compare equal, the server's view agrees
 # with the kernel's, and removing the mirrors ends the logs (DTR).
-# timeout: 300
+# timeout: 420
 . "$CR_ROOT/test/vm/lib.sh"
 . "$CR_ROOT/test/vm/dmlog.sh"
 

@@ -2,7 +2,7 @@
 # (b) Suspend and resume a mirror served by `cr dmlog serve`, through `cr dm` and through dmsetup:
 # the server sees PRESUSPEND, POSTSUSPEND and RESUME each time; a write issued while the device is
 # suspended waits and completes after the resume. Also `cr dm ls`, `cr dm status` and `cr dm wait`.
-# timeout: 300
+# timeout: 420
 . "$CR_ROOT/test/vm/lib.sh"
 . "$CR_ROOT/test/vm/dmlog.sh"
 
@@ -16,8 +16,7 @@ N=$(blockdev --getsz "${LEGS[0]}")
 start_dmlog
 
 step "cr dm wait sees the event of a new mirror's full sync"
-dmsetup create --noudevsync --notable ms
-echo ms >> "$CR_SCRATCH/.lib/dm"
+dm_create_empty ms
 start_bg waiter cr dm wait ms --event 0 --timeout 120 --json
 sleep 3
 dmsetup load ms --table "0 $N mirror userspace 4 $UUID clustered-disk ${LOGS[0]} $REGION 2 ${LEGS[0]} 0 ${LEGS[1]} 0"
@@ -59,7 +58,7 @@ bg_running writer || fail "a write completed while the mirror was suspended"
 step "cr dm resume: the server sees RESUME; the write completes"
 cr dm resume ms
 assert_eq ACTIVE "$(dm_state ms)" "state"
-wait_for '! bg_running writer' 30 || fail "the write did not complete after the resume"
+wait_for '! bg_running writer' 120 || fail "the write did not complete after the resume"
 expect_counts $((P0 + 1)) $((S0 + 1)) $((R0 + 1))
 assert_eq resumed "$(dmlog_status "log('$UUID')['state']")" "log state after resume"
 
