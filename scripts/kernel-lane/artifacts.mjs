@@ -5,7 +5,7 @@
 import {execFileSync, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {aptCandidate, aptInstall, debFiles, fileStamp, have, log, pruneCache, sha256} from './host.mjs';
+import {aptCandidate, aptInstall, busyboxFile, debFiles, fileStamp, have, log, pruneCache, sha256} from './host.mjs';
 import {buildInitramfs, initramfsInputs} from './initramfs.mjs';
 
 // Modules stage 1 loads before it can mount anything (their dependencies come from modprobe).
@@ -38,17 +38,10 @@ function kernelFiles() {
   return {kver, root, vmlinuz, modules};
 }
 
-/** busybox-static's binary, unpacked into the cache. */
-function busyboxFile() {
-  const f = path.join(debFiles(cacheRoot(), 'busybox-static'), 'bin', 'busybox');
-  if (!fs.existsSync(f)) throw new Error(`busybox-static unpacked into the cache has no ${f}`);
-  return f;
-}
-
 /**
  * apt-get install the tools this machine itself runs (the runner, and the guest, which runs this
  * machine's userland) when missing; CI machines start clean. The kernel and busybox are not
- * installed: see kernelFiles and busyboxFile.
+ * installed: see kernelFiles and host.mjs's busyboxFile.
  */
 export function ensurePackages() {
   const want = [];
@@ -128,7 +121,7 @@ export function ensureBootArtifacts(root) {
   const k = kernelFiles();
   const {kver, vmlinuz} = k;
   const guestDir = path.join(root, 'test/vm/guest');
-  const [busybox, ...scripts] = initramfsInputs(guestDir, busyboxFile());
+  const [busybox, ...scripts] = initramfsInputs(guestDir, busyboxFile(cacheRoot()));
   const hash = sha256(
     String(LAYOUT_VERSION),
     kver,

@@ -1,4 +1,5 @@
-// Kernel lane, host side: small helpers both kernels' artifacts use (packages, hashing, the
+// Kernel lane, host side: small helpers both kernels' artifacts use (packages installed, or only
+// downloaded and unpacked; hashing; the
 // artifact caches under /var/cache).
 import {execFileSync, spawnSync} from 'node:child_process';
 import crypto from 'node:crypto';
@@ -9,11 +10,6 @@ export const log = (msg) => process.stderr.write(`test:kernel: ${msg}\n`);
 
 export function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], {stdio: 'ignore'}).status === 0;
-}
-
-export function dpkgInstalled(pkg) {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], {encoding: 'utf8'});
-  return r.status === 0 && r.stdout.includes('install ok installed');
 }
 
 /** apt-cache's candidate version of `pkg`, or '' (after one `apt-get update` if the lists lack it). */
@@ -68,6 +64,13 @@ export function debFiles(cacheRoot, pkg, prepare = () => {}) {
     throw e;
   }
   return root;
+}
+
+/** busybox-static's binary (for the initramfs), its package unpacked into cacheRoot, not installed. */
+export function busyboxFile(cacheRoot) {
+  const f = path.join(debFiles(cacheRoot, 'busybox-static'), 'bin', 'busybox');
+  if (!fs.existsSync(f)) throw new Error(`busybox-static unpacked into ${cacheRoot} has no bin/busybox`);
+  return f;
 }
 
 /** apt-get install the packages in `want` (nothing when empty). */
