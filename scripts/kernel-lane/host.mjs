@@ -1,6 +1,5 @@
 // Kernel lane, host side: small helpers both kernels' artifacts use (packages installed, or only
-// downloaded and unpacked; hashing; the
-// artifact caches under /var/cache).
+// downloaded and unpacked; hashing; the artifact caches under /var/cache).
 import {execFileSync, spawnSync} from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
