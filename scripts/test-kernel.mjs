@@ -65,7 +65,7 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const o = {kernel: 'debian', jobs: 2, bootLimitS: Number(process.env.CR_KERNEL_LANE_BOOT_LIMIT || 120), keep: false, selfTest: false, filters: []};
+  const o = {kernel: 'debian', jobs: 2, bootLimitS: Number(process.env.CR_KERNEL_LANE_BOOT_LIMIT || 300), keep: false, selfTest: false, filters: []};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {

@@ -16,7 +16,7 @@ start_dmlog() {
 	echo "$name" >> "$CR_SCRATCH/.lib/dmlog-servers"
 	at_dm_teardown dmlog_teardown_server
 	start_service "$name" cr dmlog serve --socket "$DMLOG_SOCK" ${DMLOG_ARGS:-}
-	wait_for "grep -q 'cr dmlog: serving' '$(bg_log "$name")'" 120 || fail "cr dmlog serve did not start: $(cat "$(bg_log "$name")")"
+	wait_for "grep -q 'cr dmlog: serving' '$(bg_log "$name")'" 600 || fail "cr dmlog serve did not start: $(cat "$(bg_log "$name")")"
 	note "$(grep 'cr dmlog: serving' "$(bg_log "$name")")"
 }
 
@@ -29,7 +29,7 @@ dmlog_teardown_server() {
 	echo "cleanup: no log server running for the remaining userspace-log mirrors: starting one" >&2
 	echo dmlog-teardown >> "$CR_SCRATCH/.lib/dmlog-servers"
 	start_service dmlog-teardown cr dmlog serve --socket "$DMLOG_SOCK"
-	wait_for "grep -q 'cr dmlog: serving' '$(bg_log dmlog-teardown)'" 120 ||
+	wait_for "grep -q 'cr dmlog: serving' '$(bg_log dmlog-teardown)'" 600 ||
 		echo "cleanup: the teardown log server did not start: $(cat "$(bg_log dmlog-teardown)")" >&2
 }
 
