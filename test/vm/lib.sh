@@ -173,7 +173,8 @@ _lib_signal_bg() {
 	local pid
 	pid=$(bg_pid "$1") || return 0
 	kill -TERM -- "-$pid" 2>/dev/null || true
-	_lib_gone "$pid" 5 || kill -KILL -- "-$pid" 2>/dev/null || true
+	_lib_gone "$pid" 5 || true
+	kill -KILL -- "-$pid" 2>/dev/null || true # the rest of its group too
 	if _lib_gone "$pid" 20; then
 		wait "$pid" 2>/dev/null || true
 	else
