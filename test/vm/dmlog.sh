@@ -29,7 +29,7 @@ dmlog_teardown_server() {
 	echo "cleanup: no log server running for the remaining userspace-log mirrors: starting one" >&2
 	echo dmlog-teardown >> "$CR_SCRATCH/.lib/dmlog-servers"
 	start_service dmlog-teardown cr dmlog serve --socket "$DMLOG_SOCK"
-	wait_for "grep -q 'cr dmlog: serving' '$(bg_log dmlog-teardown)'" 600 ||
+	wait_for "grep -q 'cr dmlog: serving' '$(bg_log dmlog-teardown)'" 1200 ||
 		echo "cleanup: the teardown log server did not start: $(cat "$(bg_log dmlog-teardown)")" >&2
 }
 

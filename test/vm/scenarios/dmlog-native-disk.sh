@@ -4,7 +4,7 @@
 # same log device starts fully in sync (no resync). The other way round too: a log the kernel wrote
 # is loaded by our server. And the check can fail: over a zeroed log device the kernel resyncs
 # (seen while the resync is held back: its copies to the second leg wait on a suspended device).
-# timeout: 900
+# timeout: 1800
 . "$CR_ROOT/test/vm/lib.sh"
 . "$CR_ROOT/test/vm/dmlog.sh"
 
@@ -21,7 +21,7 @@ start_dmlog
 step "our server: clustered-disk mirror to full sync"
 dm_create m "0 $N mirror userspace 4 cr-uuid-native clustered-disk $LOG $REGION 2 $A 0 $B 0"
 dd if=/dev/urandom of=/dev/mapper/m bs=1M count=8 oflag=direct status=none
-wait_mirror_synced m 600
+wait_mirror_synced m 1200
 dm_remove m
 
 step "the header and clean bitmap our server wrote"
@@ -37,7 +37,7 @@ assert_eq "$REGIONS/$REGIONS" "$(mirror_sync_count m)" "sync count right after c
 
 step "a write under the kernel's log, then our server loads the kernel's log: in sync at once"
 dd if=/dev/urandom of=/dev/mapper/m bs=1M count=2 seek=30 oflag=direct status=none
-wait_mirror_synced m 600
+wait_mirror_synced m 1200
 dm_remove m
 dm_create m "0 $N mirror userspace 4 cr-uuid-native2 clustered-disk $LOG $REGION 2 $A 0 $B 0"
 assert_eq "$REGIONS/$REGIONS" "$(mirror_sync_count m)" "sync count right after create with our log"
@@ -58,7 +58,7 @@ note "sync count right after create over a zeroed log (resync held): $c"
 [ "$c" != "$REGIONS/$REGIONS" ] || fail "a zeroed log was taken as in sync: the check above proves nothing"
 assert_eq "$c" "$(mirror_sync_count m)" "sync count while the resync is held"
 dmsetup resume --noudevsync bhold
-wait_mirror_synced m 600
+wait_mirror_synced m 1200
 dm_remove m
 dm_remove bhold
 cmp -n $((N * 512)) "$A" "$B" || fail "legs differ after the resync"

@@ -6,7 +6,7 @@
 # they are resynced. The kernel's reconnect path keeps its own in-sync hint (all in sync, from
 # before), so it starts that resync at the mirror's next resume (dm-raid1 resets the hint there):
 # a `cr dm suspend` + `cr dm resume` brings the mirror to full sync and the legs compare equal.
-# timeout: 1200
+# timeout: 2400
 . "$CR_ROOT/test/vm/lib.sh"
 . "$CR_ROOT/test/vm/dmlog.sh"
 
@@ -21,7 +21,7 @@ N=$(blockdev --getsz "$A")
 REGIONS=$(((N + REGION - 1) / REGION))
 start_dmlog dmlog1
 dm_create m "0 $N mirror userspace 4 $UUID clustered-disk $LOG $REGION 2 $A 0 $B 0"
-wait_mirror_synced m 600
+wait_mirror_synced m 1200
 
 # dirty_regions: the regions whose clean bit is clear in the on-disk log (byte 1024 on).
 dirty_regions() {
@@ -55,7 +55,7 @@ for w in 1 2 3; do
 	start_bg "writer$w" python3 writer.py $((N / 128)) "$CR_SCRATCH/writes$w" "$STOP"
 done
 for w in 1 2 3; do
-	wait_for "[ \$(writes $w) -gt 0 ]" 600 || fail "writer$w wrote nothing: $(cat "$(bg_log "writer$w")")"
+	wait_for "[ \$(writes $w) -gt 0 ]" 1200 || fail "writer$w wrote nothing: $(cat "$(bg_log "writer$w")")"
 done
 
 step "kill -9 the server while regions are dirty in the on-disk log"
@@ -64,7 +64,7 @@ step "kill -9 the server while regions are dirty in the on-disk log"
 # look again. So the kill always lands on a log with regions in flight, however slow this machine.
 KM=$(dmesg | wc -l)
 for ((try = 1; ; try++)); do
-	wait_for '[ -n "$(dirty_regions)" ]' 600 || fail "no region became dirty on disk while the writers ran"
+	wait_for '[ -n "$(dirty_regions)" ]' 1200 || fail "no region became dirty on disk while the writers ran"
 	kill -STOP "$(bg_pid dmlog1)"
 	DIRTY=$(dirty_regions)
 	[ -n "$DIRTY" ] && break
@@ -72,7 +72,7 @@ for ((try = 1; ; try++)); do
 	[ "$try" -lt 100 ] || fail "the stopped server never left a dirty region on disk in $try tries"
 done
 kill -9 "$(bg_pid dmlog1)"
-wait_for '! bg_running dmlog1' 600 || fail "the server did not die"
+wait_for '! bg_running dmlog1' 1200 || fail "the server did not die"
 K=$(wc -w <<< "$DIRTY")
 note "regions dirty on disk when the server died ($K, try $try): $DIRTY"
 [ "$K" -gt 0 ] || fail "no region was dirty when the server died: the writes were not in flight"
@@ -85,7 +85,7 @@ assert_eq "$DIRTY" "$(dirty_regions)" "the on-disk log while no server runs"
 
 step "a new server: the kernel reconnects"
 DMLOG_ARGS=--verbose start_dmlog dmlog2
-wait_for "grep -q '$UUID luid .*: resume' '$(bg_log dmlog2)'" 600 || fail "the kernel did not reconnect: $(cat "$(bg_log dmlog2)")"
+wait_for "grep -q '$UUID luid .*: resume' '$(bg_log dmlog2)'" 1200 || fail "the kernel did not reconnect: $(cat "$(bg_log dmlog2)")"
 grep "$UUID" "$(bg_log dmlog2)"
 line=$(grep -m1 "$UUID luid .*: resume" "$(bg_log dmlog2)")
 assert_eq "$((REGIONS - K))/$REGIONS" "$(sed -n 's/.*, \([0-9]*\/[0-9]*\) regions in sync.*/\1/p' <<< "$line")" "regions in sync as loaded by the new server"
@@ -93,11 +93,11 @@ assert_eq "$((REGIONS - K))/$REGIONS" "$(sed -n 's/.*, \([0-9]*\/[0-9]*\) region
 step "the writes go on, then finish; the regions dirty at the kill are still out of sync"
 for w in 1 2 3; do
 	c=$(writes $w)
-	wait_for "[ \$(writes $w) -ge $((c + 20)) ]" 600 || fail "writer$w made no progress after the reconnect ($(writes $w) writes)"
+	wait_for "[ \$(writes $w) -ge $((c + 20)) ]" 1200 || fail "writer$w made no progress after the reconnect ($(writes $w) writes)"
 done
 touch "$STOP"
 for w in 1 2 3; do
-	wait_for "! bg_running writer$w" 600 || fail "writer$w did not finish"
+	wait_for "! bg_running writer$w" 1200 || fail "writer$w did not finish"
 	grep -q WRITER-DONE "$(bg_log "writer$w")" || fail "writer$w failed: $(cat "$(bg_log "writer$w")")"
 done
 # An IN_SYNC the kernel asked across its reconnect cannot take its answer: the kernel writes that
@@ -114,7 +114,7 @@ done
 step "suspend + resume: the mirror resyncs them, the legs compare equal"
 cr dm suspend m
 cr dm resume m
-wait_mirror_synced m 600
+wait_mirror_synced m 1200
 assert_eq "" "$(dirty_regions)" "dirty regions at the end"
 if ! cmp -n $((N * 512)) "$A" "$B" > /dev/null; then
 	bad=$(cmp -l -n $((N * 512)) "$A" "$B" | awk '{ print int(($1 - 1) / 65536) }' | uniq | tr '\n' ' ')

@@ -2,7 +2,7 @@
 # Smoke: the guest is what the other scenarios assume it is.
 # Debian's 6.1 kernel, the device-mapper modules loaded, /dev/mapper/control, dmsetup, node and
 # `cr` from the shared tree, the test kernel library built.
-# timeout: 600
+# timeout: 1200
 . "$CR_ROOT/test/vm/lib.sh"
 
 step "kernel"
