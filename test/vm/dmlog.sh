@@ -16,7 +16,7 @@ start_dmlog() {
 	echo "$name" >> "$CR_SCRATCH/.lib/dmlog-servers"
 	at_dm_teardown dmlog_teardown_server
 	start_service "$name" cr dmlog serve --socket "$DMLOG_SOCK" ${DMLOG_ARGS:-}
-	wait_for "grep -q 'cr dmlog: serving' '$(bg_log "$name")'" 600 || fail "cr dmlog serve did not start: $(cat "$(bg_log "$name")")"
+	wait_for "grep -q 'cr dmlog: serving' '$(bg_log "$name")'" 1200 || fail "cr dmlog serve did not start: $(cat "$(bg_log "$name")")"
 	note "$(grep 'cr dmlog: serving' "$(bg_log "$name")")"
 }
 

@@ -78,7 +78,7 @@ note "regions dirty on disk when the server died ($K, try $try): $DIRTY"
 [ "$K" -gt 0 ] || fail "no region was dirty when the server died: the writes were not in flight"
 
 step "without a server the kernel waits for one; the on-disk log stays as it was"
-wait_for 'dmesg | tail -n +'"$((KM + 1))"' | grep -q "Userspace log server not found"' 600 ||
+wait_for 'dmesg | tail -n +'"$((KM + 1))"' | grep -q "Userspace log server not found"' 1200 ||
 	fail "the kernel did not notice that the server was gone: $(dmesg | tail -n +$((KM + 1)) | tail -n 5)"
 bg_running writer1 && bg_running writer2 && bg_running writer3 || fail "a writer ended while no server was running"
 assert_eq "$DIRTY" "$(dirty_regions)" "the on-disk log while no server runs"

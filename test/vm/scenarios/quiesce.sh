@@ -73,7 +73,7 @@ assert_eq ACTIVE "$(dm_state l2)" "l2 after"
 grep -q "$UUID luid .*: presuspend" "$(bg_log dmlog)" || fail "the server saw no presuspend"
 grep -q "$UUID luid .*: postsuspend" "$(bg_log dmlog)" || fail "the server saw no postsuspend"
 c1=$(count)
-wait_for '[ "$(count)" -gt '"$c1"' ]' 600 || fail "the job does not run on after the checkpoint (count stays $c1, state $(state))"
+wait_for '[ "$(count)" -gt '"$c1"' ]' 1200 || fail "the job does not run on after the checkpoint (count stays $c1, state $(state))"
 cr verify "$CKPT"
 
 step "a failing --while-quiesced command: exit 7, nothing published, every device resumed, the job runs on"
@@ -86,7 +86,7 @@ assert_eq ACTIVE "$(dm_state m1)" "m1 after the failure"
 assert_eq ACTIVE "$(dm_state l2)" "l2 after the failure"
 assert_eq 1 "$(ls "$CKPT"/*.ctx | wc -l)" "checkpoints after the failure"
 c2=$(count)
-wait_for '[ "$(count)" -gt '"$c2"' ]' 600 || fail "the job is not running after the failed checkpoint (state $(state))"
+wait_for '[ "$(count)" -gt '"$c2"' ]' 1200 || fail "the job is not running after the failed checkpoint (state $(state))"
 
 step "cr killed with -9 while quiesced: its guard resumes the devices and continues the job"
 start_bg crk env LD_PRELOAD="$TK/libcr_testkernel.so" CR_TESTKERNEL_DIR="$CR_TESTKERNEL_DIR" cr checkpoint --quiesce m1 --quiesce l2 --while-quiesced 'sleep 900' --dir "$CKPT" --job q "$JOB"
@@ -98,7 +98,7 @@ cat "$(bg_log crk)"
 grep -q 'cr dm guard: cr ended while l2 was suspended; resumed it' "$(bg_log crk)" || fail "the guard did not say what it did"
 pkill -f 'sleep 900' || true
 c3=$(count)
-wait_for '[ "$(count)" -gt '"$c3"' ]' 600 || fail "the job was left stopped after cr was killed (state $(state))"
+wait_for '[ "$(count)" -gt '"$c3"' ]' 1200 || fail "the job was left stopped after cr was killed (state $(state))"
 
 step "--kill after a quiesced checkpoint: the job ends after the devices are resumed"
 ckpt --quiesce m1 --kill --dir "$CKPT" --job q "$JOB"
