@@ -23,7 +23,7 @@ import {fileURLToPath} from 'node:url';
 import {ensureBootArtifacts, ensurePackages, ensureProjectBuilt} from './kernel-lane/artifacts.mjs';
 import {blcrLabDir, ensureBlcrArtifacts, ensureBlcrPackages, recipeInputs} from './kernel-lane/blcr-artifacts.mjs';
 import {touchArtifacts} from './kernel-lane/host.mjs';
-import {READY_MARKER, readHeader, runVm} from './kernel-lane/vm.mjs';
+import {HOST_GRACE_S, READY_MARKER, readHeader, runVm} from './kernel-lane/vm.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_TIMEOUT_S = 240;
@@ -251,7 +251,7 @@ async function selfTest(o) {
         file: write('selftest-hang', '# timeout: 10\n. "$CR_ROOT/test/vm/lib.sh"\nstep "going to hang"\necho "hanging now"; sleep 100000'),
         timeoutS: 10,
       },
-      expect: (r) => !r.ok && /^timed out/.test(r.reason) && r.output.includes('hanging now') && r.runS < 10 + 20,
+      expect: (r) => !r.ok && /^timed out/.test(r.reason) && r.output.includes('hanging now') && r.runS < 10 + HOST_GRACE_S,
       what: 'a hang is killed at its limit in the guest, FAIL with its output and a dmesg tail',
     },
     {
