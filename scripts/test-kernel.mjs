@@ -23,7 +23,7 @@ import {fileURLToPath} from 'node:url';
 import {ensureBootArtifacts, ensurePackages, ensureProjectBuilt} from './kernel-lane/artifacts.mjs';
 import {blcrLabDir, ensureBlcrArtifacts, ensureBlcrPackages, recipeInputs} from './kernel-lane/blcr-artifacts.mjs';
 import {touchArtifacts} from './kernel-lane/host.mjs';
-import {READY_MARKER, readHeader, runVm} from './kernel-lane/vm.mjs';
+import {HOST_GRACE_S, READY_MARKER, readHeader, runVm} from './kernel-lane/vm.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_TIMEOUT_S = 240;
@@ -37,7 +37,7 @@ const KERNELS = {
     preflight: () => {},
     ensurePackages,
     artifacts: async () => ensureBootArtifacts(root),
-    guestEnv: () => [],
+    guestEnv: (a) => [`CRVM_MODULES='${a.modules}'`],
     seedEntropy: false,
     dmesgFailures: [],
   },
@@ -65,7 +65,7 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const o = {kernel: 'debian', jobs: 2, bootLimitS: Number(process.env.CR_KERNEL_LANE_BOOT_LIMIT || 120), keep: false, selfTest: false, filters: []};
+  const o = {kernel: 'debian', jobs: 2, bootLimitS: Number(process.env.CR_KERNEL_LANE_BOOT_LIMIT || 300), keep: false, selfTest: false, filters: []};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -251,7 +251,7 @@ async function selfTest(o) {
         file: write('selftest-hang', '# timeout: 10\n. "$CR_ROOT/test/vm/lib.sh"\nstep "going to hang"\necho "hanging now"; sleep 100000'),
         timeoutS: 10,
       },
-      expect: (r) => !r.ok && /^timed out/.test(r.reason) && r.output.includes('hanging now') && r.runS < 10 + 20,
+      expect: (r) => !r.ok && /^timed out/.test(r.reason) && r.output.includes('hanging now') && r.runS < 10 + HOST_GRACE_S,
       what: 'a hang is killed at its limit in the guest, FAIL with its output and a dmesg tail',
     },
     {
@@ -271,6 +271,36 @@ async function selfTest(o) {
       what: 'a boot past the boot limit is killed, FAIL',
     },
   ];
+  if (o.kernel === 'debian') {
+    // A failed step in the worst state: a userspace-log mirror whose server was killed, a write
+    // blocked on it, a suspended device with a write held. Cleanup must undo all of it promptly
+    // (without a server, the mirror's suspend and remove would block in the kernel for good).
+    const body = [
+      '# timeout: 300',
+      '. "$CR_ROOT/test/vm/lib.sh"',
+      '. "$CR_ROOT/test/vm/dmlog.sh"',
+      'step "a mirror served by cr dmlog serve, a suspended linear device, writes held on both"',
+      'LEGS=($(make_loops 16 3)); LOGS=($(make_loops 1 1))',
+      'N=$(blockdev --getsz "${LEGS[0]}")',
+      'start_dmlog',
+      'dm_create m "0 $N mirror userspace 4 cr-uuid-selftest clustered-disk ${LOGS[0]} 1024 2 ${LEGS[0]} 0 ${LEGS[1]} 0"',
+      'dm_create l "0 $N linear ${LEGS[2]} 0"',
+      'dmsetup suspend --noudevsync l',
+      'start_bg held dd if=/dev/zero of=/dev/mapper/l bs=4k count=1 oflag=direct',
+      'kill -9 "$(bg_pid dmlog)"',
+      "wait_for '! bg_running dmlog' 30 || fail \"the server did not die\"",
+      'start_bg stuck dd if=/dev/zero of=/dev/mapper/m bs=64k count=64 oflag=direct',
+      'step "the failing step"',
+      'fail "failing on purpose, the mirror\'s log server dead"',
+    ].join('\n');
+    cases.push({
+      spec: {name: 'selftest-teardown', file: write('selftest-teardown', body), timeoutS: 300},
+      expect: (r) => !r.ok && r.rc === 1 && r.reason === 'exit status 1' && r.output.includes('failing on purpose') &&
+        r.output.includes('no log server running for the remaining userspace-log mirrors: starting one') &&
+        r.output.includes('== end (status 1)') && !/cleanup: (could not|.* left behind|.* did not end)/.test(r.output),
+      what: 'a failed step leaving a mirror whose log server is dead, held writes and a suspended device is torn down at once: FAIL status 1, not a timeout',
+    });
+  }
   if (k.dmesgFailures.length) {
     cases.push({
       spec: {

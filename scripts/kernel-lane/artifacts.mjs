@@ -1,10 +1,11 @@
 // Kernel lane, host side, Debian's kernel: the packages the lane needs, the project build, and
 // the boot artifacts (the uncompressed vmlinux and a small initramfs), cached per kernel and
-// guest-init version.
+// guest-init version. The kernel and busybox-static are only needed as files: their packages are
+// downloaded and unpacked into the cache, never installed on this machine.
 import {execFileSync, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {aptInstall, dpkgInstalled, fileStamp, have, log, pruneCache, sha256} from './host.mjs';
+import {aptCandidate, aptInstall, busyboxFile, debFiles, fileStamp, have, log, pruneCache, sha256} from './host.mjs';
 import {buildInitramfs, initramfsInputs} from './initramfs.mjs';
 
 // Modules stage 1 loads before it can mount anything (their dependencies come from modprobe).
@@ -12,28 +13,42 @@ const INITRAMFS_MODULES = ['virtio_pci', '9pnet_virtio', '9p', 'overlay'];
 // Bump when the initramfs layout built below changes (the init scripts are hashed anyway).
 const LAYOUT_VERSION = 1;
 
-/** Kernel releases that have both /boot/vmlinuz-KVER and modules, newest first. */
-export function installedKernels() {
-  let names = [];
-  try {
-    names = fs.readdirSync('/boot');
-  } catch {
-    return [];
+const cacheRoot = () => process.env.CR_KERNEL_LANE_CACHE || '/var/cache/cr-kernel-lane';
+
+/**
+ * The kernel's files: Debian's image package (the one linux-image-amd64 depends on, or
+ * linux-image-$CR_KERNEL_LANE_KVER) unpacked into the cache, with depmod run over its modules
+ * (the package leaves that to its postinst). Returns {kver, root, vmlinuz, modules}.
+ */
+function kernelFiles() {
+  let pkg = process.env.CR_KERNEL_LANE_KVER ? `linux-image-${process.env.CR_KERNEL_LANE_KVER}` : '';
+  if (!pkg) {
+    aptCandidate('linux-image-amd64'); // updates apt's lists once if they do not know it
+    const r = spawnSync('apt-cache', ['depends', 'linux-image-amd64'], {encoding: 'utf8'});
+    pkg = /Depends: (linux-image-\S+-amd64)$/m.exec(r.status === 0 ? r.stdout : '')?.[1] ?? '';
+    if (!pkg) throw new Error('apt-cache depends linux-image-amd64 names no linux-image-*-amd64 package');
   }
-  const kvers = names
-    .map((n) => /^vmlinuz-(.+-amd64)$/.exec(n)?.[1])
-    .filter((k) => k && fs.existsSync(`/lib/modules/${k}/modules.dep`));
-  return kvers.sort((a, b) => b.localeCompare(a, 'en', {numeric: true}));
+  const kver = pkg.slice('linux-image-'.length);
+  const root = debFiles(cacheRoot(), pkg, (r) => execFileSync('depmod', ['-b', r, kver], {stdio: 'inherit'}));
+  const vmlinuz = path.join(root, 'boot', `vmlinuz-${kver}`);
+  const modules = path.join(root, 'lib', 'modules', kver);
+  for (const f of [vmlinuz, path.join(modules, 'modules.dep')]) {
+    if (!fs.existsSync(f)) throw new Error(`${pkg} unpacked into ${root} has no ${path.relative(root, f)}`);
+  }
+  return {kver, root, vmlinuz, modules};
 }
 
-/** apt-get install what the lane needs and this machine lacks (CI machines start clean). */
+/**
+ * apt-get install the tools this machine itself runs (the runner, and the guest, which runs this
+ * machine's userland) when missing; CI machines start clean. The kernel and busybox are not
+ * installed: see kernelFiles and host.mjs's busyboxFile.
+ */
 export function ensurePackages() {
   const want = [];
   if (!have('qemu-system-x86_64')) want.push('qemu-system-x86');
-  if (installedKernels().length === 0) want.push('linux-image-amd64');
-  if (!dpkgInstalled('busybox-static')) want.push('busybox-static');
   if (!have('xz')) want.push('xz-utils');
-  if (!have('modprobe')) want.push('kmod');
+  if (!have('modprobe') || !have('depmod')) want.push('kmod');
+  if (!have('dpkg-deb')) want.push('dpkg');
   if (!have('dmsetup')) want.push('dmsetup');
   if (!have('losetup')) want.push('util-linux');
   // Used by the scenarios in the guest, which runs this machine's /usr/bin (not a user's PATH).
@@ -72,10 +87,10 @@ function extractVmlinux(vmlinuz, out) {
 }
 
 /** Module files (in load order) that INITRAMFS_MODULES need, from modprobe's dependency view. */
-function moduleFiles(kver) {
+function moduleFiles(k) {
   const files = [];
   for (const m of INITRAMFS_MODULES) {
-    const out = execFileSync('modprobe', ['-S', kver, '--show-depends', m], {encoding: 'utf8'});
+    const out = execFileSync('modprobe', ['-d', k.root, '-S', k.kver, '--show-depends', m], {encoding: 'utf8'});
     for (const line of out.split('\n')) {
       const f = /^insmod (\S+)/.exec(line)?.[1];
       if (f && !files.includes(f)) files.push(f);
@@ -92,21 +107,21 @@ function moduleBytes(file) {
 }
 
 /** The INITRAMFS_MODULES in load order, uncompressed, for buildInitramfs. */
-function initramfsModules(kver) {
-  return moduleFiles(kver).map((f) => ({name: path.basename(f).replace(/\.(xz|zst)$/, ''), data: moduleBytes(f)}));
+function initramfsModules(k) {
+  return moduleFiles(k).map((f) => ({name: path.basename(f).replace(/\.(xz|zst)$/, ''), data: moduleBytes(f)}));
 }
 
 /**
- * The vmlinux and initramfs for the newest installed kernel, built into
- * CACHE/<KVER>-<hash>/ unless already there. The hash covers the kernel image, busybox and the
- * guest init files, so any change to them gives a fresh directory.
+ * The vmlinux and initramfs for Debian's kernel package, built into CACHE/<KVER>-<hash>/ unless
+ * already there. The hash covers the kernel image, busybox and the guest init files, so any
+ * change to them gives a fresh directory. `modules` is the unpacked package's modules directory,
+ * which the guest (seeing this machine's / read-only) binds at /lib/modules/KVER.
  */
 export function ensureBootArtifacts(root) {
-  const kver = process.env.CR_KERNEL_LANE_KVER || installedKernels()[0];
-  if (!kver) throw new Error('no /boot/vmlinuz-*-amd64 with modules installed');
+  const k = kernelFiles();
+  const {kver, vmlinuz} = k;
   const guestDir = path.join(root, 'test/vm/guest');
-  const vmlinuz = `/boot/vmlinuz-${kver}`;
-  const [busybox, ...scripts] = initramfsInputs(guestDir);
+  const [busybox, ...scripts] = initramfsInputs(guestDir, busyboxFile(cacheRoot()));
   const hash = sha256(
     String(LAYOUT_VERSION),
     kver,
@@ -115,20 +130,21 @@ export function ensureBootArtifacts(root) {
     INITRAMFS_MODULES.join(','),
     ...scripts.map((f) => fs.readFileSync(f)),
   ).slice(0, 12);
-  const cacheRoot = process.env.CR_KERNEL_LANE_CACHE || '/var/cache/cr-kernel-lane';
-  const dir = path.join(cacheRoot, `${kver}-${hash}`);
+  const cache = cacheRoot();
+  const dir = path.join(cache, `${kver}-${hash}`);
   const kernel = path.join(dir, 'vmlinux');
   const initrd = path.join(dir, 'initramfs.cpio.gz');
-  if (fs.existsSync(kernel) && fs.existsSync(initrd)) return {kver, kernel, initrd, dir, built: false};
+  const found = {kver, kernel, initrd, dir, modules: k.modules};
+  if (fs.existsSync(kernel) && fs.existsSync(initrd)) return {...found, built: false};
 
   const t0 = Date.now();
-  fs.mkdirSync(cacheRoot, {recursive: true});
+  fs.mkdirSync(cache, {recursive: true});
   // Build in a private directory and rename it into place: concurrent runs never see half a cache.
-  const tmp = fs.mkdtempSync(path.join(cacheRoot, `.build-${kver}-`));
+  const tmp = fs.mkdtempSync(path.join(cache, `.build-${kver}-`));
   try {
     extractVmlinux(vmlinuz, path.join(tmp, 'vmlinux'));
-    const mods = initramfsModules(kver);
-    buildInitramfs(guestDir, path.join(tmp, 'initramfs.cpio.gz'), mods);
+    const mods = initramfsModules(k);
+    buildInitramfs(guestDir, path.join(tmp, 'initramfs.cpio.gz'), mods, busybox);
     fs.writeFileSync(path.join(tmp, 'modules.txt'), mods.map((m) => `${m.name}\n`).join(''));
     try {
       fs.renameSync(tmp, dir);
@@ -140,8 +156,8 @@ export function ensureBootArtifacts(root) {
     fs.rmSync(tmp, {recursive: true, force: true});
     throw e;
   }
-  pruneCache(cacheRoot, dir);
+  pruneCache(cache, dir);
   log(`boot artifacts built in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${dir}`);
-  return {kver, kernel, initrd, dir, built: true};
+  return {...found, built: true};
 }
 

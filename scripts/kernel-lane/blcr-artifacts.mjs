@@ -17,7 +17,7 @@ import {execFileSync, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {aptInstall, dpkgInstalled, fileStamp, have, log, pruneCache, sha256, touchArtifacts} from './host.mjs';
+import {aptInstall, busyboxFile, fileStamp, have, log, pruneCache, sha256, touchArtifacts} from './host.mjs';
 import {buildInitramfs, initramfsInputs} from './initramfs.mjs';
 
 // Bump when the recipe below changes in a way that changes the result.
@@ -27,11 +27,10 @@ const BLCR = 'blcr-0.8.6_b4';
 // Bump when the initramfs layout changes (its input files are hashed anyway).
 const INITRAMFS_VERSION = 1;
 
-/** apt-get install what the BLCR lane needs and this machine lacks. */
+/** apt-get install what the BLCR lane needs and this machine lacks (busybox-static is only unpacked: busyboxFile). */
 export function ensureBlcrPackages() {
   const want = [];
   if (!have('qemu-system-x86_64')) want.push('qemu-system-x86');
-  if (!dpkgInstalled('busybox-static')) want.push('busybox-static');
   if (!have('gcc')) want.push('gcc', 'libc6-dev');
   if (!have('make')) want.push('make');
   if (!have('bc')) want.push('bc'); // the 3.10 build computes its timer constants with bc
@@ -301,12 +300,12 @@ async function buildInto(inputs, cacheRoot, final) {
 /** The initramfs (no modules: the 3.10 kernel has virtio and 9p built in), one file per input hash. */
 function ensureInitramfs(root, cacheRoot) {
   const guestDir = path.join(root, 'test/vm/guest');
-  const [busybox, ...scripts] = initramfsInputs(guestDir);
+  const [busybox, ...scripts] = initramfsInputs(guestDir, busyboxFile(cacheRoot));
   const hash = sha256(String(INITRAMFS_VERSION), fileStamp(busybox), ...scripts.map((f) => fs.readFileSync(f))).slice(0, 12);
   const file = path.join(cacheRoot, `initramfs-${hash}.cpio.gz`);
   if (!fs.existsSync(file)) {
     const tmp = `${file}.${process.pid}.tmp`;
-    buildInitramfs(guestDir, tmp);
+    buildInitramfs(guestDir, tmp, [], busybox);
     fs.renameSync(tmp, file);
   }
   touchArtifacts(file);

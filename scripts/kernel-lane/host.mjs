@@ -1,5 +1,5 @@
-// Kernel lane, host side: small helpers both kernels' artifacts use (packages, hashing, the
-// artifact caches under /var/cache).
+// Kernel lane, host side: small helpers both kernels' artifacts use (packages installed, or only
+// downloaded and unpacked; hashing; the artifact caches under /var/cache).
 import {execFileSync, spawnSync} from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,9 +11,65 @@ export function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], {stdio: 'ignore'}).status === 0;
 }
 
-export function dpkgInstalled(pkg) {
-  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], {encoding: 'utf8'});
-  return r.status === 0 && r.stdout.includes('install ok installed');
+/** apt-cache's candidate version of `pkg`, or '' (after one `apt-get update` if the lists lack it). */
+let aptUpdated = false;
+export function aptCandidate(pkg) {
+  for (;;) {
+    const r = spawnSync('apt-cache', ['show', '--no-all-versions', pkg], {encoding: 'utf8'});
+    const v = r.status === 0 ? /^Version: (\S+)$/m.exec(r.stdout)?.[1] : undefined;
+    if (v || aptUpdated) return v ?? '';
+    aptUpdate();
+  }
+}
+
+function aptUpdate() {
+  execFileSync('apt-get', ['update', '-qq'], {stdio: 'inherit', env: {...process.env, DEBIAN_FRONTEND: 'noninteractive'}});
+  aptUpdated = true;
+}
+
+/**
+ * The files of Debian package `pkg` (the candidate version), without installing it:
+ * `apt-get download` + `dpkg-deb -x` into CACHE/deb-<pkg>_<version>/root, once. `prepare(root)`
+ * runs on the fresh tree before it is renamed into place (e.g. depmod). Returns the root.
+ */
+export function debFiles(cacheRoot, pkg, prepare = () => {}) {
+  const version = aptCandidate(pkg);
+  if (!version) throw new Error(`apt-cache knows no package ${pkg}`);
+  const dir = path.join(cacheRoot, `deb-${pkg}_${version.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
+  const root = path.join(dir, 'root');
+  if (fs.existsSync(root)) {
+    touchArtifacts(dir);
+    return root;
+  }
+  fs.mkdirSync(cacheRoot, {recursive: true});
+  const tmp = fs.mkdtempSync(path.join(cacheRoot, `.deb-${pkg}-`));
+  try {
+    log(`downloading ${pkg} ${version} (files only, not installed)`);
+    // (As root into a private directory: no sandbox user, who could not write there.)
+    execFileSync('apt-get', ['download', '-qq', '-o', 'APT::Sandbox::User=root', `${pkg}=${version}`], {cwd: tmp, stdio: 'inherit'});
+    const deb = fs.readdirSync(tmp).find((f) => f.endsWith('.deb'));
+    if (!deb) throw new Error(`apt-get download ${pkg}=${version} left no .deb`);
+    execFileSync('dpkg-deb', ['-x', path.join(tmp, deb), path.join(tmp, 'root')], {stdio: 'inherit'});
+    fs.rmSync(path.join(tmp, deb));
+    prepare(path.join(tmp, 'root'));
+    try {
+      fs.renameSync(tmp, dir);
+    } catch (e) {
+      if (!fs.existsSync(root)) throw e; // a concurrent run finished first: use theirs
+      fs.rmSync(tmp, {recursive: true, force: true});
+    }
+  } catch (e) {
+    fs.rmSync(tmp, {recursive: true, force: true});
+    throw e;
+  }
+  return root;
+}
+
+/** busybox-static's binary (for the initramfs), its package unpacked into cacheRoot, not installed. */
+export function busyboxFile(cacheRoot) {
+  const f = path.join(debFiles(cacheRoot, 'busybox-static'), 'bin', 'busybox');
+  if (!fs.existsSync(f)) throw new Error(`busybox-static unpacked into ${cacheRoot} has no bin/busybox`);
+  return f;
 }
 
 /** apt-get install the packages in `want` (nothing when empty). */
@@ -21,7 +77,7 @@ export function aptInstall(want) {
   if (want.length === 0) return;
   log(`installing ${want.join(' ')}`);
   const env = {...process.env, DEBIAN_FRONTEND: 'noninteractive'};
-  execFileSync('apt-get', ['update', '-qq'], {stdio: 'inherit', env});
+  if (!aptUpdated) aptUpdate();
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...want], {stdio: 'inherit', env});
 }
 

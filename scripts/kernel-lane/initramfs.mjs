@@ -38,21 +38,21 @@ class Cpio {
   }
 }
 
-/** The files the initramfs is made of (for cache keys). */
-export function initramfsInputs(guestDir) {
-  return [fs.realpathSync('/bin/busybox'), path.join(guestDir, 'init'), path.join(guestDir, 'stage2')];
+/** The files the initramfs is made of (for cache keys). busybox: a static busybox binary. */
+export function initramfsInputs(guestDir, busybox = '/bin/busybox') {
+  return [fs.realpathSync(busybox), path.join(guestDir, 'init'), path.join(guestDir, 'stage2')];
 }
 
 /**
  * Write the gzipped initramfs to `out`. modules: [{name, data}] in load order (stage 1 insmods
- * them from /modules, listed in /modules/order).
+ * them from /modules, listed in /modules/order). busybox: the static busybox to put in.
  */
-export function buildInitramfs(guestDir, out, modules = []) {
+export function buildInitramfs(guestDir, out, modules = [], busybox = '/bin/busybox') {
   const c = new Cpio();
   for (const d of ['bin', 'dev', 'proc', 'sys', 'lower', 'rw', 'newroot', 'modules']) c.dir(d);
   c.chardev('dev/console', 5, 1);
   c.chardev('dev/null', 1, 3);
-  c.file('bin/busybox', fs.readFileSync(fs.realpathSync('/bin/busybox')), 0o755);
+  c.file('bin/busybox', fs.readFileSync(fs.realpathSync(busybox)), 0o755);
   for (const a of APPLETS) c.symlink(`bin/${a}`, 'busybox');
   for (const m of modules) c.file(`modules/${m.name}`, m.data);
   c.file('modules/order', Buffer.from(modules.map((m) => `${m.name}\n`).join('')));

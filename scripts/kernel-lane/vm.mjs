@@ -7,8 +7,9 @@ import path from 'node:path';
 
 export const READY_MARKER = 'CRVM_READY';
 // Host-side grace over the scenario's limit: the guest's own timeout fires first and still has
-// time to save a dmesg tail and power off; past this the guest is taken as wedged and qemu dies.
-const HOST_GRACE_S = 20;
+// time to save a dmesg tail and power off (on a loaded machine that alone has taken over 20 s);
+// past this the guest is taken as wedged and qemu dies.
+export const HOST_GRACE_S = 60;
 
 /** Scenario header comments: `# timeout: 300` (seconds), `# mem: 3072` (MiB of guest RAM). */
 export function readHeader(file) {

@@ -1,7 +1,8 @@
 # Scenario library of the kernel lane (bash). A scenario starts with
 #     . "$CR_ROOT/test/vm/lib.sh"
 # which turns on `set -Eeuo pipefail`, an ERR trap that names the failing command and line, and an
-# EXIT trap running `cleanup` (background processes, dm devices, loop devices made through here).
+# EXIT trap running `cleanup` (background processes, dm devices, loop devices made through here),
+# which tears all of it down whatever state a failed step left it in, with every wait bounded.
 #
 # The guest sets: CR_ROOT (repo root, read-only), CR_JOB=/job (writable, shared with the host),
 # CR_SCRATCH=/crvm/scratch (guest tmpfs, the working dir), CR_SCENARIO, CR_TIMEOUT, DM_DISABLE_UDEV=1,
@@ -17,6 +18,7 @@ set -Eeuo pipefail
 export DM_DISABLE_UDEV=1
 _LIB_STATE=$CR_SCRATCH/.lib
 mkdir -p "$_LIB_STATE" "$CR_JOB/bg"
+touch "$_LIB_STATE/bg" "$_LIB_STATE/services" "$_LIB_STATE/dm" "$_LIB_STATE/loops" "$_LIB_STATE/pre"
 _LIB_T0=${EPOCHREALTIME/,/.}
 _LIB_STEP=start
 
@@ -76,8 +78,15 @@ make_loops() {
 
 # dm_create NAME TABLE: dmsetup create (no udev) and remember it for cleanup.
 dm_create() {
-	dmsetup create --noudevsync "$1" --table "$2"
 	echo "$1" >> "$_LIB_STATE/dm"
+	dmsetup create --noudevsync "$1" --table "$2"
+}
+
+# dm_create_empty NAME: a device with no table yet (load one with `dmsetup load`), remembered for
+# cleanup.
+dm_create_empty() {
+	echo "$1" >> "$_LIB_STATE/dm"
+	dmsetup create --noudevsync --notable "$1"
 }
 
 # dm_remove NAME: dmsetup remove (retrying while the device is briefly busy).
@@ -146,18 +155,51 @@ bg_log() {
 	echo "$CR_JOB/bg/$1.log"
 }
 
-# stop_bg NAME: TERM its process group, KILL after 5 s; returns once it is gone.
-stop_bg() {
-	local pid i
-	pid=$(bg_pid "$1") || return 0
-	kill -TERM -- "-$pid" 2>/dev/null || true
-	for ((i = 0; i < 25; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
+# _lib_gone PID SECONDS: true once PID has exited (or is a zombie), polling for at most SECONDS.
+_lib_gone() {
+	local pid=$1 i state
+	for ((i = 0; i < $2 * 5; i++)); do
+		state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
+		[ -z "$state" ] || [ "$state" = Z ] && return 0
 		sleep 0.2
 	done
-	kill -KILL -- "-$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	return 1
+}
+
+# _lib_signal_bg NAME: TERM the process group of a start_bg process, KILL it after 5 s. Returns 1
+# (saying so) if it is still there 20 s after the KILL (e.g. in uninterruptible I/O on a device
+# that never answers); it is then left behind rather than waited for.
+_lib_signal_bg() {
+	local pid
+	pid=$(bg_pid "$1") || return 0
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	_lib_gone "$pid" 5 || true
+	kill -KILL -- "-$pid" 2>/dev/null || true # the rest of its group too
+	if _lib_gone "$pid" 20; then
+		wait "$pid" 2>/dev/null || true
+	else
+		echo "cleanup: $1 (pid $pid) did not end after SIGKILL (state $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1), in $(cat "/proc/$pid/wchan" 2>/dev/null))" >&2
+		return 1
+	fi
+}
+
+# stop_bg NAME: TERM its process group, KILL after 5 s; returns once it is gone (1 if it would
+# not go, see _lib_signal_bg).
+stop_bg() {
+	local rc=0
+	bg_pid "$1" > /dev/null || return 0
+	_lib_signal_bg "$1" || rc=1
 	awk -v n="$1" '$1 != n' "$_LIB_STATE/bg" > "$_LIB_STATE/bg.new" && mv "$_LIB_STATE/bg.new" "$_LIB_STATE/bg"
+	awk -v n="$1" '$1 != n' "$_LIB_STATE/services" > "$_LIB_STATE/services.new" 2>/dev/null &&
+		mv "$_LIB_STATE/services.new" "$_LIB_STATE/services"
+	return "$rc"
+}
+
+# start_service NAME CMD...: start_bg, for a process the dm devices depend on (a log server):
+# cleanup stops it only after the devices are gone.
+start_service() {
+	start_bg "$@"
+	echo "$1" >> "$_LIB_STATE/services"
 }
 
 # at_cleanup CMD: run CMD (a string, evaluated) first when cleanup runs, newest first: e.g.
@@ -167,35 +209,96 @@ at_cleanup() {
 	echo "$1" >> "$_LIB_STATE/pre"
 }
 
-# cleanup: run the at_cleanup commands, stop background processes, remove dm devices (newest first), detach loops, delete
-# their files. Runs at exit; safe to call earlier (it forgets what it removed).
+# at_dm_teardown CMD: run CMD (a string, evaluated) at cleanup before any dm device is touched,
+# while devices remain: e.g. start again a log server that died, since a mirror whose userspace
+# log has no server blocks every suspend and remove, in the kernel, for good.
+at_dm_teardown() {
+	grep -qxF -- "$1" "$_LIB_STATE/dm-teardown" 2>/dev/null || echo "$1" >> "$_LIB_STATE/dm-teardown"
+}
+
+# _lib_bounded SECONDS CMD...: run CMD, but return 124 (leaving it behind) if it has not ended in
+# SECONDS: a dmsetup stuck in the kernel ignores every signal, so `timeout` would wait for it.
+_lib_bounded() {
+	local limit=$1 pid
+	shift
+	"$@" &
+	pid=$!
+	if _lib_gone "$pid" "$limit"; then
+		wait "$pid"
+	else
+		echo "cleanup: '$*' still running after $limit s: left behind" >&2
+		return 124
+	fi
+}
+
+# _lib_dm_teardown NAME: resume (if suspended) and remove a dm device; if the remove fails, load
+# an error table (dmsetup remove --force) and remove again. Returns 1 if the device is still there.
+_lib_dm_teardown() {
+	local name=$1 i
+	dmsetup info "$name" > /dev/null 2>&1 || return 0
+	for ((i = 0; i < 10; i++)); do
+		_lib_bounded 30 dmsetup remove --noudevsync "$name" 2>/dev/null && return 0
+		[ $? = 124 ] && break
+		sleep 0.25
+	done
+	echo "cleanup: dmsetup remove $name failed; replacing its table with the error target" >&2
+	_lib_bounded 30 dmsetup remove --noudevsync --force "$name" || true
+	dmsetup info "$name" > /dev/null 2>&1 || return 0
+	_lib_bounded 30 dmsetup remove --noudevsync "$name" && return 0
+	echo "cleanup: could not remove dm device $name: $(dmsetup info "$name" 2>&1 | tr '\n' ' ')" >&2
+	return 1
+}
+
+# cleanup: tear down everything made through this library, whatever state a failed step left it
+# in, in an order that cannot hang: the at_cleanup commands; the at_dm_teardown commands (while dm
+# devices remain); every recorded suspended device resumed (so I/O held there completes); the
+# background processes stopped (log servers excepted); the dm devices removed, newest first (with
+# the error target if a plain remove fails); then the log servers; loops detached and their files
+# deleted. Every wait is bounded. Runs at exit; safe to call earlier (it forgets what it removed).
+# Returns 1 if something could not be removed.
 cleanup() {
-	local name pid dev file cmd
+	local name pid dev file cmd rc=0 live=()
 	set +e
 	if [ -s "$_LIB_STATE/pre" ]; then
 		while read -r cmd; do eval "$cmd"; done < <(tac "$_LIB_STATE/pre")
 		: > "$_LIB_STATE/pre"
 	fi
-	if [ -s "$_LIB_STATE/bg" ]; then
-		while read -r name pid; do stop_bg "$name"; done < <(cat "$_LIB_STATE/bg")
-	fi
 	if [ -s "$_LIB_STATE/dm" ]; then
 		for name in $(tac "$_LIB_STATE/dm"); do
-			dmsetup info "$name" >/dev/null 2>&1 || continue
-			[ "$(dm_state "$name")" = SUSPENDED ] && dmsetup resume --noudevsync "$name"
-			dm_remove "$name" || echo "cleanup: could not remove dm device $name" >&2
+			dmsetup info "$name" > /dev/null 2>&1 && live+=("$name")
 		done
+	fi
+	if [ "${#live[@]}" -gt 0 ] && [ -s "$_LIB_STATE/dm-teardown" ]; then
+		while read -r cmd; do eval "$cmd"; done < "$_LIB_STATE/dm-teardown"
+	fi
+	for name in "${live[@]}"; do
+		if [ "$(dm_state "$name")" = SUSPENDED ]; then
+			_lib_bounded 60 dmsetup resume --noudevsync "$name" || echo "cleanup: could not resume $name" >&2
+		fi
+	done
+	if [ -s "$_LIB_STATE/bg" ]; then
+		while read -r name pid; do
+			grep -qxF "$name" "$_LIB_STATE/services" 2>/dev/null || stop_bg "$name" || rc=1
+		done < <(cat "$_LIB_STATE/bg")
+	fi
+	for name in "${live[@]}"; do
+		_lib_dm_teardown "$name" || rc=1
+	done
+	if [ -s "$_LIB_STATE/bg" ]; then
+		while read -r name pid; do stop_bg "$name" || rc=1; done < <(cat "$_LIB_STATE/bg")
 	fi
 	if [ -s "$_LIB_STATE/loops" ]; then
 		while read -r dev file; do
-			losetup -d "$dev" 2>/dev/null || echo "cleanup: could not detach $dev" >&2
+			losetup -d "$dev" 2>/dev/null || { echo "cleanup: could not detach $dev" >&2; rc=1; }
 			rm -f "$file"
 		done < "$_LIB_STATE/loops"
 	fi
 	: > "$_LIB_STATE/bg"
+	: > "$_LIB_STATE/services"
 	: > "$_LIB_STATE/dm"
 	: > "$_LIB_STATE/loops"
 	set -e
+	return "$rc"
 }
 
 # --- BLCR kernel only ---------------------------------------------------------------------------
@@ -332,7 +435,8 @@ _lib_on_err() {
 _lib_on_exit() {
 	local status=$?
 	trap - ERR
-	cleanup
+	if [ "$status" != 0 ]; then printf '[%6ss] == cleanup after the failure\n' "$(elapsed)"; fi
+	cleanup || { echo "cleanup: something made by the scenario could not be removed (see above)" >&2; [ "$status" != 0 ] || status=1; }
 	printf '[%6ss] == end (status %s)\n' "$(elapsed)" "$status"
 	exit "$status"
 }

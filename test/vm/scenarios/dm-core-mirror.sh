@@ -1,7 +1,7 @@
 #!/bin/bash
 # dm-mirror with the kernel's in-memory ("core") log over two loop devices:
 # O_DIRECT writes, full resync, legs identical, suspend holds I/O and resume releases it.
-# timeout: 180
+# timeout: 1200
 . "$CR_ROOT/test/vm/lib.sh"
 
 step "loops"
@@ -23,7 +23,7 @@ dd if=data.bin of=/dev/mapper/mc bs=1M oflag=direct status=none
 dd if=data.bin of=/dev/mapper/mc bs=1M count=4 seek=40 oflag=direct status=none
 
 step "full sync"
-wait_mirror_synced mc 60
+wait_mirror_synced mc 1200
 assert_eq "128/128" "$(mirror_sync_count mc)" "sync count"
 dmsetup status mc
 
@@ -45,10 +45,10 @@ bg_running writer || fail "a write completed while the mirror was suspended"
 step "resume releases it"
 dmsetup resume --noudevsync mc
 assert_eq ACTIVE "$(dm_state mc)" "state after resume"
-wait_for '! bg_running writer' 20 || fail "write still blocked after resume"
+wait_for '! bg_running writer' 1200 || fail "write still blocked after resume"
 stop_bg writer
 cmp <(dd if=/dev/mapper/mc bs=4k skip=2000 count=1 iflag=direct status=none) block.bin || fail "held write not applied"
-wait_mirror_synced mc 30
+wait_mirror_synced mc 1200
 
 step "remove"
 dm_remove mc

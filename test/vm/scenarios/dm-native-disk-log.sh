@@ -5,7 +5,7 @@
 #   byte 1024 (LOG_OFFSET 2 sectors): clean bitmap, little-endian bit order, one bit per region;
 #   bits past the region count up to the word boundary are 0.
 # And: a mirror re-created over a clean log starts fully in sync (no resync).
-# timeout: 180
+# timeout: 1200
 . "$CR_ROOT/test/vm/lib.sh"
 
 REGION=1024   # sectors (512 KiB)
@@ -33,7 +33,7 @@ dmsetup status md
 dd if=/dev/urandom of=/dev/mapper/md bs=1M count=8 oflag=direct status=none
 
 step "full sync"
-wait_mirror_synced md 60
+wait_mirror_synced md 1200
 assert_eq "100/100" "$(mirror_sync_count md)" "sync count"
 
 step "on-disk header"
@@ -46,7 +46,7 @@ assert_eq "64 00 00 00 00 00 00 00" "$(log_hex 8 8)" "region count (100) at byte
 step "on-disk clean bitmap at byte 1024"
 # 100 regions: 12 bytes of ff, then bits 96..99 (0x0f), then zero up to the 128-bit boundary.
 want="$(rep ff 12) 0f 00 00 00"
-wait_for '[ "$(log_hex 1024 16)" = "$want" ]' 20 || fail "clean bitmap: expected '$want', got '$(log_hex 1024 16)'"
+wait_for '[ "$(log_hex 1024 16)" = "$want" ]' 1200 || fail "clean bitmap: expected '$want', got '$(log_hex 1024 16)'"
 note "bitmap: $(log_hex 1024 16)"
 
 step "suspend flushes a clean log"
@@ -56,7 +56,7 @@ dmsetup resume --noudevsync md
 
 step "after a further write the bitmap returns to all clean"
 dd if=/dev/urandom of=/dev/mapper/md bs=4k count=1 seek=$((REGION * 512 * 50 / 4096)) oflag=direct status=none
-wait_for '[ "$(log_hex 1024 16)" = "$want" ]' 30 || fail "bitmap not clean again: $(log_hex 1024 16)"
+wait_for '[ "$(log_hex 1024 16)" = "$want" ]' 1200 || fail "bitmap not clean again: $(log_hex 1024 16)"
 
 step "re-create over the clean log: no resync"
 dm_remove md

@@ -3,7 +3,7 @@
 # LVM uses (clustered-core, clustered-disk) and the plain ones (core, disk), four logs at once.
 # O_DIRECT writes, every mirror reaches full sync, the legs compare equal, the server's view agrees
 # with the kernel's, and removing the mirrors ends the logs (DTR).
-# timeout: 300
+# timeout: 1800
 . "$CR_ROOT/test/vm/lib.sh"
 . "$CR_ROOT/test/vm/dmlog.sh"
 
@@ -34,7 +34,7 @@ done
 
 step "full sync"
 for m in m-ccore m-cdisk m-core m-disk; do
-	wait_mirror_synced "$m" 120
+	wait_mirror_synced "$m" 1200
 	assert_eq "$REGIONS/$REGIONS" "$(mirror_sync_count "$m")" "$m sync count"
 	dmsetup status "$m"
 done

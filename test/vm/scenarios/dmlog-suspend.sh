@@ -2,7 +2,7 @@
 # (b) Suspend and resume a mirror served by `cr dmlog serve`, through `cr dm` and through dmsetup:
 # the server sees PRESUSPEND, POSTSUSPEND and RESUME each time; a write issued while the device is
 # suspended waits and completes after the resume. Also `cr dm ls`, `cr dm status` and `cr dm wait`.
-# timeout: 300
+# timeout: 1800
 . "$CR_ROOT/test/vm/lib.sh"
 . "$CR_ROOT/test/vm/dmlog.sh"
 
@@ -16,16 +16,15 @@ N=$(blockdev --getsz "${LEGS[0]}")
 start_dmlog
 
 step "cr dm wait sees the event of a new mirror's full sync"
-dmsetup create --noudevsync --notable ms
-echo ms >> "$CR_SCRATCH/.lib/dm"
+dm_create_empty ms
 start_bg waiter cr dm wait ms --event 0 --timeout 120 --json
 sleep 3
 dmsetup load ms --table "0 $N mirror userspace 4 $UUID clustered-disk ${LOGS[0]} $REGION 2 ${LEGS[0]} 0 ${LEGS[1]} 0"
 dmsetup resume --noudevsync ms
-wait_for '! bg_running waiter' 120 || fail "cr dm wait did not return: $(cat "$(bg_log waiter)")"
+wait_for '! bg_running waiter' 1200 || fail "cr dm wait did not return: $(cat "$(bg_log waiter)")"
 cat "$(bg_log waiter)"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["info"]["eventNr"] > 0, d' "$(bg_log waiter)" || fail "cr dm wait: no event"
-wait_mirror_synced ms 120
+wait_mirror_synced ms 1200
 
 step "cr dm ls and cr dm status"
 cr dm ls | tee ls.txt
@@ -59,7 +58,7 @@ bg_running writer || fail "a write completed while the mirror was suspended"
 step "cr dm resume: the server sees RESUME; the write completes"
 cr dm resume ms
 assert_eq ACTIVE "$(dm_state ms)" "state"
-wait_for '! bg_running writer' 30 || fail "the write did not complete after the resume"
+wait_for '! bg_running writer' 1200 || fail "the write did not complete after the resume"
 expect_counts $((P0 + 1)) $((S0 + 1)) $((R0 + 1))
 assert_eq resumed "$(dmlog_status "log('$UUID')['state']")" "log state after resume"
 
@@ -76,5 +75,5 @@ cat roll.txt
 assert_eq ACTIVE "$(dm_state ms)" "ms after the rollback"
 
 step "still in sync, legs equal"
-wait_mirror_synced ms 60
+wait_mirror_synced ms 1200
 cmp -n $((N * 512)) "${LEGS[0]}" "${LEGS[1]}" || fail "legs differ"

@@ -5,7 +5,7 @@
 # confirms, the --while-quiesced command sees all of that; then the devices are resumed and the job
 # runs on. A failing command fails the checkpoint, publishes nothing, and still leaves every device
 # resumed and the job running. A cr killed with -9 mid-quiesce is cleaned up by its guard.
-# timeout: 420
+# timeout: 2400
 . "$CR_ROOT/test/vm/lib.sh"
 . "$CR_ROOT/test/vm/dmlog.sh"
 
@@ -22,14 +22,14 @@ N=$(blockdev --getsz "${LEGS[0]}")
 start_dmlog
 dm_create m1 "0 $N mirror userspace 3 $UUID clustered-core 1024 2 ${LEGS[0]} 0 ${LEGS[1]} 0"
 dm_create l2 "0 $N linear ${LEGS[2]} 0"
-wait_mirror_synced m1 120
+wait_mirror_synced m1 1200
 mkfs.ext4 -q /dev/mapper/m1
 mount /dev/mapper/m1 /mnt/m1
 at_cleanup "umount -l /mnt/m1"
 
 step "the job: the test counter, writing its count to the mirror"
 start_bg job env LD_PRELOAD="$TK/libcr_run.so.0" "$TK/counter" --interval-ms 50 --ready "$CR_SCRATCH/ready" --out /mnt/m1/count
-wait_for "[ -s '$CR_SCRATCH/ready' ]" 30 || fail "the counter did not start"
+wait_for "[ -s '$CR_SCRATCH/ready' ]" 1200 || fail "the counter did not start"
 JOB=$(bg_pid job)
 note "job pid $JOB"
 count() { tail -n1 /mnt/m1/count | awk '{ print $2 }'; }
@@ -73,7 +73,7 @@ assert_eq ACTIVE "$(dm_state l2)" "l2 after"
 grep -q "$UUID luid .*: presuspend" "$(bg_log dmlog)" || fail "the server saw no presuspend"
 grep -q "$UUID luid .*: postsuspend" "$(bg_log dmlog)" || fail "the server saw no postsuspend"
 c1=$(count)
-wait_for '[ "$(count)" -gt '"$c1"' ]' 20 || fail "the job does not run on after the checkpoint (count stays $c1, state $(state))"
+wait_for '[ "$(count)" -gt '"$c1"' ]' 1200 || fail "the job does not run on after the checkpoint (count stays $c1, state $(state))"
 cr verify "$CKPT"
 
 step "a failing --while-quiesced command: exit 7, nothing published, every device resumed, the job runs on"
@@ -86,23 +86,23 @@ assert_eq ACTIVE "$(dm_state m1)" "m1 after the failure"
 assert_eq ACTIVE "$(dm_state l2)" "l2 after the failure"
 assert_eq 1 "$(ls "$CKPT"/*.ctx | wc -l)" "checkpoints after the failure"
 c2=$(count)
-wait_for '[ "$(count)" -gt '"$c2"' ]' 20 || fail "the job is not running after the failed checkpoint (state $(state))"
+wait_for '[ "$(count)" -gt '"$c2"' ]' 1200 || fail "the job is not running after the failed checkpoint (state $(state))"
 
 step "cr killed with -9 while quiesced: its guard resumes the devices and continues the job"
-start_bg crk env LD_PRELOAD="$TK/libcr_testkernel.so" CR_TESTKERNEL_DIR="$CR_TESTKERNEL_DIR" cr checkpoint --quiesce m1 --quiesce l2 --while-quiesced 'sleep 120' --dir "$CKPT" --job q "$JOB"
-wait_for '[ "$(dm_state l2)" = SUSPENDED ]' 120 || fail "the second checkpoint never suspended l2: $(cat "$(bg_log crk)")"
+start_bg crk env LD_PRELOAD="$TK/libcr_testkernel.so" CR_TESTKERNEL_DIR="$CR_TESTKERNEL_DIR" cr checkpoint --quiesce m1 --quiesce l2 --while-quiesced 'sleep 900' --dir "$CKPT" --job q "$JOB"
+wait_for '[ "$(dm_state l2)" = SUSPENDED ]' 1200 || fail "the second checkpoint never suspended l2: $(cat "$(bg_log crk)")"
 assert_eq T "$(state)" "the job while quiesced"
 kill -9 "$(bg_pid crk)"
-wait_for '[ "$(dm_state m1)" = ACTIVE ] && [ "$(dm_state l2)" = ACTIVE ]' 30 || fail "devices left suspended after cr was killed: m1 $(dm_state m1), l2 $(dm_state l2)"
+wait_for '[ "$(dm_state m1)" = ACTIVE ] && [ "$(dm_state l2)" = ACTIVE ]' 1200 || fail "devices left suspended after cr was killed: m1 $(dm_state m1), l2 $(dm_state l2)"
 cat "$(bg_log crk)"
 grep -q 'cr dm guard: cr ended while l2 was suspended; resumed it' "$(bg_log crk)" || fail "the guard did not say what it did"
-pkill -f 'sleep 120' || true
+pkill -f 'sleep 900' || true
 c3=$(count)
-wait_for '[ "$(count)" -gt '"$c3"' ]' 20 || fail "the job was left stopped after cr was killed (state $(state))"
+wait_for '[ "$(count)" -gt '"$c3"' ]' 1200 || fail "the job was left stopped after cr was killed (state $(state))"
 
 step "--kill after a quiesced checkpoint: the job ends after the devices are resumed"
 ckpt --quiesce m1 --kill --dir "$CKPT" --job q "$JOB"
-wait_for '! bg_running job' 20 || fail "the job is still running after --kill"
+wait_for '! bg_running job' 1200 || fail "the job is still running after --kill"
 assert_eq ACTIVE "$(dm_state m1)" "m1 at the end"
 assert_eq 2 "$(ls "$CKPT"/*.ctx | wc -l)" "checkpoints at the end"
 umount /mnt/m1

@@ -2,7 +2,7 @@
 # Smoke: the guest is what the other scenarios assume it is.
 # Debian's 6.1 kernel, the device-mapper modules loaded, /dev/mapper/control, dmsetup, node and
 # `cr` from the shared tree, the test kernel library built.
-# timeout: 120
+# timeout: 1200
 . "$CR_ROOT/test/vm/lib.sh"
 
 step "kernel"
@@ -12,6 +12,9 @@ note "uname -r: $rel"
 grep -q 'Debian' /proc/version || fail "/proc/version does not name Debian: $(cat /proc/version)"
 
 step "modules"
+# The kernel package is unpacked on the host, not installed: its modules are bound here.
+[ -n "${CRVM_MODULES:-}" ] || fail "CRVM_MODULES not set by the runner"
+mountpoint -q "/lib/modules/$rel" || fail "/lib/modules/$rel is not the runner's unpacked modules directory"
 for m in loop dm_mod dm_mirror dm_log_userspace dm_log dm_region_hash; do
 	grep -q "^$m " /proc/modules || fail "module $m not loaded"
 done
