@@ -31,7 +31,7 @@ SIGTERM stop it unless they are --on-signal triggers. A failed checkpoint is rep
     const events = await cr.runWatch(
       opts,
       {json: this.jsonEnabled(), quiet: flags.quiet, verbose: 0},
-      (e) => this.note(e.ok ? `${e.at} checkpoint (${e.trigger}): ${e.file}` : `${e.at} checkpoint (${e.trigger}) failed: ${e.error}`),
+      (e) => this.note(e.ok ? `${e.at} checkpoint (${e.trigger}): ${e.file}` : `${e.at} checkpoint (${e.trigger}) failed: ${e.error?.message}`),
       () => this.note(`watching ${opts.checkpoint.target}${flags.every ? ` every ${flags.every}` : ''}${opts.onSignals.length > 0 ? ` on ${opts.onSignals.join(', ')}` : ''}, into ${opts.checkpoint.destination.kind === 'store' ? opts.checkpoint.destination.dir : ''}`),
     );
     return {target: opts.checkpoint.target, checkpoints: events};

@@ -12,7 +12,7 @@ verifies and ends as the restarted job ends. Failures exit as cr restart.`;
   async run() {
     const {argv} = await this.parse(PbsRestart);
     const cr = await import('../../src/index.js');
-    const r = await cr.runRestart(cr.pbsRestartOptions(argv as string[]), {json: false, quiet: true, verbose: 0}, (w) => this.note(`warning: ${w}`));
+    const r = await cr.runRestart(cr.pbsRestartOptions(argv as string[]), {json: false, quiet: true, verbose: 0}, (w) => this.warning(w));
     return this.endAsJob(r.exit);
   }
 }

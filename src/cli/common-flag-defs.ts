@@ -1,7 +1,7 @@
 // Flags shared by `cr checkpoint` and `cr restart` (the same names and letters as BLCR's tools).
 import {Flags} from '@oclif/core';
 import {UsageError} from '../errors/cr-error.js';
-import {AFTER_SIGNAL_FLAGS as SIGNALS, parseSignal} from '../util/signals.js';
+import {AFTER_SIGNAL_FLAGS, parseSignal} from '../util/signals.js';
 import {parseDuration} from '../util/duration.js';
 
 export const bool = (summary: string, extra: Record<string, unknown> = {}) => Flags.boolean({summary, allowNo: false, ...extra});
@@ -54,9 +54,9 @@ export const lastValue = <T>(v: T[] | undefined): T | undefined => (v && v.lengt
 
 /** Resolve the signal group: the last of --run/--stop/.../--signal N wins. */
 export function resolveSignal(order: string[], signalValues: string[] | undefined): number {
-  const which = lastOf(order, [...Object.keys(SIGNALS), 'signal']);
+  const which = lastOf(order, [...Object.keys(AFTER_SIGNAL_FLAGS), 'signal']);
   if (which === 'signal') return signalFlag('--signal', lastValue(signalValues)!);
-  return which ? SIGNALS[which] : 0;
+  return which ? AFTER_SIGNAL_FLAGS[which] : 0;
 }
 
 /** Resolve the kernel-log group (default: print on error). */

@@ -1,21 +1,17 @@
 // The one shape of every --json document cr prints (README "JSON output"): a single object on stdout,
 //   success: {"ok": true,  ...the command's result..., "warnings": [...]}
 //   failure: {"ok": false, "error": {"code", "message", "exitCode", "details"}, "warnings": [...]}
+//            (plus what the command found before it failed, if anything: `cr verify`'s reports)
 // Paths in it are absolute, times ISO 8601 in UTC (`...Z`), signals by name (`SIGTERM`).
-import {CrError, EXIT_USAGE} from '../errors/cr-error.js';
+import {CrError} from '../errors/cr-error.js';
+import {type ErrorBody, errorBody} from '../errors/error-body.js';
 
-export interface ErrorBody {
-  code: string;
-  message: string;
-  exitCode: number;
-  details: string[];
-}
-
-/** Shape of the --json document when a command fails. */
+/** Shape of the --json document when a command fails (with what the command found first, if any). */
 export interface ErrorDocument {
   ok: false;
   error: ErrorBody;
   warnings: string[];
+  [field: string]: unknown;
 }
 
 /** The document of a successful command: its result's fields, `ok` and the warnings. */
@@ -25,14 +21,9 @@ export function successDocument(result: object | undefined, warnings: readonly s
   return {ok: true, ...fields, warnings: [...(Array.isArray(own) ? (own as string[]) : []), ...warnings]};
 }
 
-/** The error body for any error: a CrError as it is; anything else (a Node error, a bug) as exit 1. */
-export function errorBody(error: Error & {code?: unknown; exitCode?: unknown}): ErrorBody {
-  if (error instanceof CrError) return {code: error.code, message: error.message, exitCode: error.exitCode, details: error.details};
-  const exitCode = typeof error.exitCode === 'number' && error.exitCode > 0 ? error.exitCode : 1;
-  return {code: typeof error.code === 'string' ? error.code : exitCode === EXIT_USAGE ? 'USAGE' : 'ERROR', message: error.message, exitCode, details: []};
-}
-
 /** The document of a failed command. */
 export function errorDocument(error: Error, warnings: readonly string[]): ErrorDocument {
-  return {ok: false, error: errorBody(error), warnings: [...warnings]};
+  const found = error instanceof CrError ? error.result ?? {} : {};
+  const {ok: _ok, error: _error, warnings: _warnings, ...fields} = found;
+  return {ok: false, ...fields, error: errorBody(error), warnings: [...warnings]};
 }

@@ -63,7 +63,7 @@ export function restartOptionsFromFlags(
   } else {
     const f = srcFlag === 'file' ? lastValue(flags.file) : file;
     if (f === '') throw new UsageError(`Expected ${srcFlag === 'file' ? '--file' : 'FILE'} to be a context file, got an empty string`);
-    if (!f) throw new UsageError('Missing FILE argument: give FILE, --file FILE, --fd FD or --latest DIR (cr never reads it from stdin)');
+    if (!f) throw new UsageError('Missing FILE argument (the context file): give FILE, --file FILE, --fd FD or --latest DIR (cr never reads it from stdin)');
     source = {kind: 'file', path: path.resolve(cwd, f)};
   }
   const hookOrder = raw.filter((r) => r.type === 'flag' && r.flag?.startsWith('run-on-')).map((r) => ({flag: r.flag!, value: r.input}));

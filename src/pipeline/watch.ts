@@ -1,7 +1,7 @@
 // `cr watch`: checkpoint a target periodically and/or when cr receives a signal, until it ends.
 // Checkpoints never overlap: one at a time here, and the job lock in DIR keeps other cr processes out.
 import {isAlive} from '../procfs/stat.js';
-import {CrError} from '../errors/index.js';
+import {CrError, type ErrorBody, errorBody} from '../errors/index.js';
 import type {CheckpointOptions} from '../schema/index.js';
 import {type CheckpointResult, runCheckpoint} from './checkpoint.js';
 import type {OutputMode} from './renderer.js';
@@ -18,7 +18,8 @@ export interface WatchEvent {
   at: string;
   ok: boolean;
   file?: string;
-  error?: string;
+  /** Why the checkpoint failed, as every --json error is given. */
+  error?: ErrorBody;
 }
 
 /** The duration parser, from its one home (kept here for the modules that import it from watch). */
@@ -63,7 +64,7 @@ export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e:
         result = await runCheckpoint(opts.checkpoint, {...mode, quiet: true});
         events.push({trigger, at, ok: true, file: result.file ?? undefined});
       } catch (error) {
-        events.push({trigger, at, ok: false, error: (error as Error).message});
+        events.push({trigger, at, ok: false, error: errorBody(error as Error)});
       }
       report(events.at(-1)!);
     }

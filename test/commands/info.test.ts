@@ -16,7 +16,7 @@ describe(`cr info (${KERNEL} kernel)`, function () {
   it('reports interface 0.10 and passes the version check', async () => {
     const r = await runCr(['info', '--json']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(JSON.parse(r.stdout)).to.deep.equal({ctrlFile: '/proc/checkpoint/ctrl', present: true, interface: '0.10', blcrRelease: '0.8.x', versionOk: true});
+    expect(JSON.parse(r.stdout)).to.deep.equal({ok: true, ctrlFile: '/proc/checkpoint/ctrl', present: true, interface: '0.10', blcrRelease: '0.8.x', versionOk: true, warnings: []});
   });
 
   itTestKernel('names both versions when the kernel module speaks another interface (exit 53, CR_EVERSION)', 'the version set by CR_TESTKERNEL_VERSION', async () => {
