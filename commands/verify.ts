@@ -11,7 +11,8 @@ Exits 0 when everything verifies, 1 when something does not (each problem is nam
   async run() {
     const {args} = await this.parse(Verify);
     const cr = await import('../src/index.js');
-    const reports = await cr.verifyStore(args.path);
+    const {resolve} = await import('node:path');
+    const reports = await cr.verifyStore(resolve(args.path));
     for (const r of reports) this.log(r.ok ? `ok    ${r.file}` : `BAD   ${r.file}: ${r.problems.join('; ')}`);
     const result = {checkpoints: reports.map(({manifest: _m, ...r}) => r)};
     const bad = reports.filter((r) => !r.ok);

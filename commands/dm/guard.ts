@@ -10,7 +10,7 @@ export default class DmGuard extends CrCommand {
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(sig, () => {});
     const cr = await import('../../src/index.js');
     const outcome = await cr.runGuard();
-    if (outcome.failed.length > 0) throw new cr.CrError(`dm guard: could not resume ${outcome.failed.length} device(s)`, {exitCode: 1, code: 'EGUARD', details: outcome.failed.map((f) => `${f.name}: ${f.error}`)});
+    if (outcome.failed.length > 0) throw new cr.CrError(`dm guard: could not resume ${outcome.failed.length} device(s)`, {exitCode: 1, code: 'EGUARD', details: outcome.failed.map((f) => `${f.name}: ${f.error.message}`)});
     return outcome;
   }
 }

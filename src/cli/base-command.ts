@@ -14,8 +14,8 @@ function usageErrorOf(error: Error & {oclif?: {exit?: number}; args?: Array<{nam
     const names = (error.args ?? []).map((a) => a.name.toUpperCase());
     return new UsageError(`Missing ${names.join(', ') || 'an'} argument${names.length > 1 ? 's' : ''} (cr never reads arguments from stdin); see --help`);
   }
-  const first = error.message.split('\n').find((l) => l.trim() !== '') ?? error.message;
-  return new UsageError(`${first.trim()}; see --help`);
+  const lines = error.message.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^See more help/.test(l));
+  return new UsageError(`${lines.join(': ') || error.message}; see --help`);
 }
 
 export abstract class CrCommand extends Command {
