@@ -14,8 +14,8 @@ SIGTERM stop it unless they are --on-signal triggers. A failed checkpoint is rep
   ];
   static override args = {pid: Args.string({description: 'pid of the job (root of its process tree)', required: true})};
   static override flags = {
-    every: Flags.string({summary: 'Checkpoint every DURATION (30s, 5m, 1h30m).', helpValue: 'DURATION'}),
-    'on-signal': Flags.string({summary: 'Checkpoint when cr watch receives SIG (USR1, TERM, ...); repeatable.', multiple: true, helpValue: 'SIG'}),
+    every: Flags.string({summary: 'Checkpoint every DURATION (seconds, or 30s, 5m, 1h30m).', helpValue: 'DURATION'}),
+    'on-signal': Flags.string({summary: 'Checkpoint when cr watch receives SIG (a name: USR1, SIGTERM, any case; or a number); repeatable.', multiple: true, helpValue: 'SIG'}),
     dir: Flags.string({char: 'd', summary: 'Checkpoint directory.', required: true, helpValue: 'DIR'}),
     keep: Flags.integer({summary: 'Keep only the newest N checkpoints of the job.', helpValue: 'N'}),
     job: Flags.string({summary: 'Job name (default: the batch job id, else pid<PID>).', helpValue: 'NAME'}),
