@@ -98,7 +98,6 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
       throw new UsageError(`Expected no ${[...new Set(given)].map((f) => `--${f}`).join(', ')} with --${destFlag}: ${what}`);
     }
   }
-  if (target === 1 && scope === 'tree') throw new UsageError('Expected ID to be a job, got 1: the tree of pid 1 (init) is every process of the machine; give the job\'s pid');
   let destination: CheckpointOptions['destination'];
   if (destFlag === 'fd') {
     const fd = last(flags.fd)!;
@@ -121,6 +120,7 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
   if (flags.keep !== undefined && (!Number.isInteger(flags.keep) || flags.keep < 1)) throw new UsageError(`Expected --keep to be a whole number >= 1, got \`${flags.keep}\``);
 
   const quiesce = quiesceOptions(flags, signal);
+  if (target === 1 && scope === 'tree') throw new UsageError('Expected ID to be a job, got 1: the tree of pid 1 (init) is every process of the machine; give the job\'s pid');
 
   const input = {
     target,
