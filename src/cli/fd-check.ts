@@ -50,6 +50,12 @@ function ownPipes(): Set<string> {
   return new Set([...seen].filter(([, ends]) => ends === 3).map(([t]) => t));
 }
 
+/** What fd is when it is one of cr's own (Node's epoll, eventfd, its pipes), else undefined. */
+export function ownDescriptor(fd: number, info: FdInfo | undefined = fdInfo(fd)): string | undefined {
+  if (!info) return undefined;
+  return info.target.startsWith('anon_inode:') || (info.target.startsWith('pipe:') && ownPipes().has(info.target)) ? info.target : undefined;
+}
+
 /**
  * Check `fd` for `--fd`: open, opened for writing (`checkpoint`) or reading (`restart`), not one of
  * cr's internal descriptors, and not the stdout cr writes its --json document to (nor the stderr
@@ -61,9 +67,8 @@ export function checkFdFlag(fd: number, use: 'write' | 'read', output: {json: bo
   if (fd === 2 && use === 'write' && !output.quiet && !output.json) throw new UsageError('--fd 2 without -q: the context file and cr\'s messages would both go to stderr; add -q or give another descriptor');
   const info = fdInfo(fd);
   if (!info) throw new UsageError(`--fd ${fd}: Bad file descriptor (not open in cr: pass an open descriptor, e.g. \`${fd}>file\`)`);
-  if (info.target.startsWith('anon_inode:') || (info.target.startsWith('pipe:') && ownPipes().has(info.target))) {
-    throw new UsageError(`--fd ${fd}: a descriptor of cr's own (${info.target}), not one the caller opened`);
-  }
+  const own = ownDescriptor(fd, info);
+  if (own) throw new UsageError(`--fd ${fd}: a descriptor of cr's own (${own}), not one the caller opened`);
   const mode = info.flags & 3;
   if (use === 'write' && mode === fs.constants.O_RDONLY) throw new UsageError(`--fd ${fd}: open for reading only; the checkpoint needs a descriptor open for writing`);
   if (use === 'read' && mode === fs.constants.O_WRONLY) throw new UsageError(`--fd ${fd}: open for writing only; the restart needs a descriptor open for reading`);

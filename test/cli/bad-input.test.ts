@@ -227,3 +227,21 @@ describe(`bad input is refused before anything is touched (${KERNEL} kernel)`, f
     });
   });
 });
+
+describe("cr_checkpoint -F: cr's own descriptors are refused as BLCR's tool refuses a closed one (EINVAL)", function () {
+  this.timeout(scaled(60_000));
+  const scratch = scratchDir('cr-badin-tool-');
+
+  it('exits 22 without a request for every descriptor of Node\'s own; the target runs on', async () => {
+    const prog = await startCounter();
+    const tool = path.join(path.dirname(CR_BIN), 'cr_checkpoint.js');
+    const env: Record<string, string> = {...(process.env as Record<string, string>), ...kernelEnv()};
+    delete env.CI;
+    for (let fd = 3; fd <= 24; fd++) {
+      const r = await runProcess(process.execPath, [tool, '-F', String(fd), String(prog.pid)], {env, cwd: scratch.path, timeoutMs: scaled(20_000)});
+      expect(r.signal, `-F ${fd}`).to.equal(null);
+      expect(r.code, `-F ${fd}: ${r.stderr}`).to.be.oneOf([22, 9]);
+    }
+    expect(prog.child.exitCode).to.equal(null);
+  });
+});
