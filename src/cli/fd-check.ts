@@ -2,7 +2,8 @@
 // writes to. cr's own descriptors (Node's event loop: epoll, eventfd, its internal pipes) are refused
 // before anything is sent: a dump into one of them crashes cr or hangs it.
 import fs from 'node:fs';
-import {UsageError} from '../errors/cr-error.js';
+import {KernelError, UsageError} from '../errors/cr-error.js';
+import {E} from '../errors/errno.js';
 
 /** What a descriptor is, from /proc/self/fd and /proc/self/fdinfo; undefined when it is not open. */
 export interface FdInfo {
@@ -66,10 +67,11 @@ export function checkFdFlag(fd: number, use: 'write' | 'read', output: {json: bo
   if (fd === 1 && output.json && use === 'write') throw new UsageError('--fd 1 with --json: the context file and the JSON document would both go to stdout; give the image another descriptor or drop --json');
   if (fd === 2 && use === 'write' && !output.quiet && !output.json) throw new UsageError('--fd 2 without -q: the context file and cr\'s messages would both go to stderr; add -q or give another descriptor');
   const info = fdInfo(fd);
-  if (!info) throw new UsageError(`--fd ${fd}: Bad file descriptor (not open in cr: pass an open descriptor, e.g. \`${fd}>file\`)`);
+  // Not open, or open the wrong way: EBADF (exit 9), as write(2) or read(2) on it would give.
+  if (!info) throw new KernelError('fcntl', E.EBADF, `--fd ${fd}: Bad file descriptor (not open in cr: pass an open descriptor, e.g. \`${fd}>file\`)`);
   const own = ownDescriptor(fd, info);
   if (own) throw new UsageError(`--fd ${fd}: a descriptor of cr's own (${own}), not one the caller opened`);
   const mode = info.flags & 3;
-  if (use === 'write' && mode === fs.constants.O_RDONLY) throw new UsageError(`--fd ${fd}: open for reading only; the checkpoint needs a descriptor open for writing`);
-  if (use === 'read' && mode === fs.constants.O_WRONLY) throw new UsageError(`--fd ${fd}: open for writing only; the restart needs a descriptor open for reading`);
+  if (use === 'write' && mode === fs.constants.O_RDONLY) throw new KernelError('fcntl', E.EBADF, `--fd ${fd}: open for reading only; the checkpoint needs a descriptor open for writing`);
+  if (use === 'read' && mode === fs.constants.O_WRONLY) throw new KernelError('fcntl', E.EBADF, `--fd ${fd}: open for writing only; the restart needs a descriptor open for reading`);
 }
