@@ -9,8 +9,10 @@ export default class Ls extends CrCommand {
 
   async run() {
     const {args} = await this.parse(Ls);
-    const entries = await (await import('../src/index.js')).listStore(args.dir);
-    for (const e of entries) this.log(`${e.time}  ${e.job}  #${e.sequence}  ${String(e.size ?? '-').padStart(12)}  ${e.status}  ${e.file}`);
-    return entries;
+    const path = await import('node:path');
+    const dir = path.resolve(args.dir);
+    const checkpoints = await (await import('../src/index.js')).listStore(dir);
+    for (const e of checkpoints) this.log(`${e.time}  ${e.job}  #${e.sequence}  ${String(e.size ?? '-').padStart(12)}  ${e.status}  ${e.file}`);
+    return {dir, checkpoints};
   }
 }

@@ -10,10 +10,14 @@ Exits 0 when everything verifies, 1 when something does not (each problem is nam
 
   async run() {
     const {args} = await this.parse(Verify);
-    const reports = await (await import('../src/index.js')).verifyStore(args.path);
+    const cr = await import('../src/index.js');
+    const {resolve} = await import('node:path');
+    const reports = await cr.verifyStore(resolve(args.path));
     for (const r of reports) this.log(r.ok ? `ok    ${r.file}` : `BAD   ${r.file}: ${r.problems.join('; ')}`);
-    if (this.jsonEnabled()) this.logJson(reports.map(({manifest: _m, ...r}) => r));
-    if (reports.some((r) => !r.ok)) this.exit(1);
-    if (reports.length === 0) this.warn(`no checkpoints in ${args.path}`);
+    const result = {checkpoints: reports.map(({manifest: _m, ...r}) => r)};
+    const bad = reports.filter((r) => !r.ok);
+    if (bad.length > 0) throw new cr.CrError(`${bad.length} of ${reports.length} checkpoint(s) do not verify`, {exitCode: 1, code: 'EVERIFY', result});
+    if (reports.length === 0) this.warning(`no checkpoints in ${args.path}`);
+    return result;
   }
 }

@@ -14,8 +14,8 @@ SIGTERM stop it unless they are --on-signal triggers. A failed checkpoint is rep
   ];
   static override args = {pid: Args.string({description: 'pid of the job (root of its process tree)', required: true})};
   static override flags = {
-    every: Flags.string({summary: 'Checkpoint every DURATION (30s, 5m, 1h30m).', helpValue: 'DURATION'}),
-    'on-signal': Flags.string({summary: 'Checkpoint when cr watch receives SIG (USR1, TERM, ...); repeatable.', multiple: true, helpValue: 'SIG'}),
+    every: Flags.string({summary: 'Checkpoint every DURATION (seconds, or 30s, 5m, 1h30m).', helpValue: 'DURATION'}),
+    'on-signal': Flags.string({summary: 'Checkpoint when cr watch receives SIG (a name: USR1, SIGTERM, any case; or a number); repeatable.', multiple: true, helpValue: 'SIG'}),
     dir: Flags.string({char: 'd', summary: 'Checkpoint directory.', required: true, helpValue: 'DIR'}),
     keep: Flags.integer({summary: 'Keep only the newest N checkpoints of the job.', helpValue: 'N'}),
     job: Flags.string({summary: 'Job name (default: the batch job id, else pid<PID>).', helpValue: 'NAME'}),
@@ -31,7 +31,7 @@ SIGTERM stop it unless they are --on-signal triggers. A failed checkpoint is rep
     const events = await cr.runWatch(
       opts,
       {json: this.jsonEnabled(), quiet: flags.quiet, verbose: 0},
-      (e) => this.note(e.ok ? `${e.at} checkpoint (${e.trigger}): ${e.file}` : `${e.at} checkpoint (${e.trigger}) failed: ${e.error}`),
+      (e) => this.note(e.ok ? `${e.at} checkpoint (${e.trigger}): ${e.file}` : `${e.at} checkpoint (${e.trigger}) failed: ${e.error?.message}`),
       () => this.note(`watching ${opts.checkpoint.target}${flags.every ? ` every ${flags.every}` : ''}${opts.onSignals.length > 0 ? ` on ${opts.onSignals.join(', ')}` : ''}, into ${opts.checkpoint.destination.kind === 'store' ? opts.checkpoint.destination.dir : ''}`),
     );
     return {target: opts.checkpoint.target, checkpoints: events};

@@ -8,8 +8,9 @@ export default class DmGuard extends CrCommand {
   async run() {
     await this.parse(DmGuard);
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) process.on(sig, () => {});
-    const outcome = await (await import('../../src/index.js')).runGuard();
-    if (outcome.failed.length > 0) this.exit(1);
+    const cr = await import('../../src/index.js');
+    const outcome = await cr.runGuard();
+    if (outcome.failed.length > 0) throw new cr.CrError(`dm guard: could not resume ${outcome.failed.length} device(s)`, {exitCode: 1, code: 'EGUARD', details: outcome.failed.map((f) => `${f.name}: ${f.error.message}`)});
     return outcome;
   }
 }

@@ -12,7 +12,7 @@ LSF then runs. Exit 0 only when .restart_cmd was written.`;
   async run() {
     const {argv} = await this.parse(LsfErestart);
     const cr = await import('../../src/index.js');
-    const r = await cr.erestart(argv as string[], cr.installedCr(), (w) => this.note(`warning: ${w}`));
+    const r = await cr.erestart(argv as string[], cr.installedCr(), (w) => this.warning(w));
     this.note(`cr: ${r.restartCmd}: ${r.command}`);
     return r;
   }

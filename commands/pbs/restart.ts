@@ -13,7 +13,7 @@ as the job is restored: the job runs on without cr. Failures exit as cr restart.
   async run() {
     const {argv} = await this.parse(PbsRestart);
     const cr = await import('../../src/index.js');
-    const r = await cr.pbsRestart(argv as string[], {json: false, quiet: true, verbose: 0}, (w) => this.note(`warning: ${w}`));
+    const r = await cr.pbsRestart(argv as string[], {json: false, quiet: true, verbose: 0}, (w) => this.warning(w));
     this.note(`cr: restarted ${r.file} as pid ${r.pid} (session ${r.session ?? 'none'})`);
     return this.exit(0);
   }

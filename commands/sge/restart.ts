@@ -12,7 +12,7 @@ ends. Failures exit as cr restart.`;
   async run() {
     const {args} = await this.parse(SgeRestart);
     const cr = await import('../../src/index.js');
-    const r = await cr.runRestart(cr.sgeRestartOptions(sgeJob(args)), {json: false, quiet: true, verbose: 0}, (w) => this.note(`warning: ${w}`));
+    const r = await cr.runRestart(cr.sgeRestartOptions(sgeJob(args)), {json: false, quiet: true, verbose: 0}, (w) => this.warning(w));
     return this.endAsJob(r.exit);
   }
 }

@@ -15,7 +15,7 @@ invalid arguments, temporary, environment, permanent), as Torque's BLCR script d
     const {argv} = await this.parse(TorqueRestart);
     const cr = await import('../../src/index.js');
     const opts = cr.torqueRestartOptions(argv as string[]);
-    const r = await cr.runRestart(opts, {json: false, quiet: true, verbose: 0}, (w) => this.note(`warning: ${w}`));
+    const r = await cr.runRestart(opts, {json: false, quiet: true, verbose: 0}, (w) => this.warning(w));
     return this.endAsJob(r.exit);
   }
 }

@@ -2,9 +2,9 @@
 // gives a restarted process its old pid, so the helper cr spawned (and libuv watches) turns into
 // a process with another pid. libuv only ever waits for the pids it spawned (never for -1), so
 // this wait and libuv's SIGCHLD handling do not take each other's children.
-import os from 'node:os';
 import {KernelError} from '../errors/index.js';
 import {koffi} from './koffi.js';
+import {signalName} from '../util/signals.js';
 
 /** Wait for clones and ordinary children alike, as cr_restart does. */
 const WALL = 0x40000000;
@@ -24,8 +24,6 @@ function fn() {
   return waitpidFn;
 }
 
-const signalName = (signo: number): NodeJS.Signals =>
-  (Object.entries(os.constants.signals).find(([, n]) => n === signo)?.[0] ?? `SIG${signo}`) as NodeJS.Signals;
 
 /** Decode a wait status word (exited or killed; waitpid without WUNTRACED reports nothing else). */
 export function decodeWaitStatus(status: number): WaitEnd {

@@ -46,16 +46,16 @@ export const checkpointFlags = {
 
   quiesce: Flags.string({summary: 'Suspend device-mapper device NAME while the job is held at its checkpoint (repeatable: suspended in order, resumed in reverse).', ...repeatable, helpGroup: 'Storage quiesce', helpValue: 'NAME'}),
   'while-quiesced': Flags.string({summary: 'Run CMD with sh -c while the devices are suspended (a storage snapshot); a non-zero status fails the checkpoint.', helpGroup: 'Storage quiesce', helpValue: 'CMD'}),
-  'quiesce-timeout': Flags.integer({summary: 'Seconds to wait for the dm-log server to confirm the suspend and the resume (default 30).', helpGroup: 'Storage quiesce', helpValue: 'SEC'}),
+  'quiesce-timeout': Flags.string({summary: 'How long to wait for the dm-log server to confirm the suspend and the resume (seconds, or 30s, 5m; default 30).', helpGroup: 'Storage quiesce', helpValue: 'DURATION'}),
   'dmlog-socket': Flags.string({summary: 'Control socket of `cr dmlog serve` (default $CR_DMLOG_SOCKET, else /run/cr/dmlog.sock).', helpGroup: 'Storage quiesce', helpValue: 'PATH'}),
 
-  time: Flags.integer({
+  time: Flags.string({
     char: 't',
-    summary: 'Give up after SEC seconds (0 = no limit): nothing is published, exit 110.',
+    summary: 'Give up after DURATION (seconds, or 90s, 10m, 1h30m; 0 = no limit): nothing is published, exit 110.',
     description:
       'BLCR cannot cancel a dump once it has begun: after SEC seconds cr stops waiting for the checkpoint, waits only for the kernel to finish with the targets, continues them (a requested --kill, --term, ... is never sent), removes the unfinished file and exits 110.',
     ...repeatable,
-    helpValue: 'SEC',
+    helpValue: 'DURATION',
   }),
   ...logFlags(),
 };

@@ -1,10 +1,11 @@
 // `cr checkpoint` flags -> CheckpointOptions, following cr_checkpoint: later options win within a group.
 import path from 'node:path';
 import {UsageError} from '../errors/cr-error.js';
-import {flagOrder, lastOf as lastIn, lastValue as last, resolveKmsg, resolveSignal} from './common-flag-defs.js';
+import {durationSecondsFlag, flagOrder, lastOf as lastIn, lastValue as last, resolveKmsg, resolveSignal} from './common-flag-defs.js';
 import {CheckpointOptionsSchema, type CheckpointOptions, describeIssue, type QuiesceOptions} from '../schema/index.js';
 import {DEFAULT_CONTROL_SOCKET} from '../storage/dmlog/protocol.js';
 import {jobName} from '../store/naming.js';
+import {checkFdFlag} from './fd-check.js';
 
 /** The parsed flags of `cr checkpoint` (oclif's output). */
 export interface CheckpointFlags {
@@ -14,11 +15,11 @@ export interface CheckpointFlags {
   job?: string;
   keep?: number;
   backup?: string[];
-  signal?: number[];
-  time?: number[];
+  signal?: string[];
+  time?: string[];
   quiesce?: string[];
   'while-quiesced'?: string;
-  'quiesce-timeout'?: number;
+  'quiesce-timeout'?: string;
   'dmlog-socket'?: string;
   [k: string]: unknown;
 }
@@ -58,8 +59,7 @@ function quiesceOptions(flags: CheckpointFlags, signal: number): QuiesceOptions 
     if (d === '' || d.includes('/') || Buffer.byteLength(d) > 127) throw new UsageError(`Expected --quiesce to be a device-mapper device name (no '/', at most 127 bytes), got \`${d}\``);
   }
   if (signal < 0 && signal !== -19) throw new UsageError('Expected no early signal other than --early-stop with --quiesce: the targets are held stopped while the storage is quiesced');
-  const timeoutSec = flags['quiesce-timeout'] ?? 30;
-  if (!Number.isInteger(timeoutSec) || timeoutSec < 1) throw new UsageError(`Expected --quiesce-timeout to be a whole number of seconds >= 1, got \`${timeoutSec}\``);
+  const timeoutSec = flags['quiesce-timeout'] === undefined ? 30 : durationSecondsFlag('--quiesce-timeout', flags['quiesce-timeout']);
   const command = flags['while-quiesced'];
   if (command !== undefined && command.trim() === '') throw new UsageError('Expected --while-quiesced to be a command, got an empty string');
   const socket = flags['dmlog-socket'] ?? process.env.CR_DMLOG_SOCKET ?? DEFAULT_CONTROL_SOCKET;
@@ -75,8 +75,8 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
   const scope = SCOPES[lastOf(Object.keys(SCOPES)) ?? 'tree'];
   const signal = resolveSignal(order, flags.signal);
 
-  const time = last(flags.time) ?? 0;
-  if (!Number.isInteger(time) || time < 0) throw new UsageError(`Expected --time to be a whole number of seconds >= 0, got \`${time}\``);
+  const timeArg = last(flags.time);
+  const time = timeArg === undefined ? 0 : durationSecondsFlag('--time', timeArg, {allowZero: true});
 
   const save = {exe: false, private: false, shared: false};
   for (const f of order) {
@@ -89,10 +89,19 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
 
   const sync = lastOf(['sync', 'nosync']) !== 'nosync';
   const destFlag = lastOf(DESTS) ?? 'cwd';
+  if (destFlag === 'dir' || destFlag === 'fd') {
+    // The replace policies are about a file name; directory mode always publishes atomically under a
+    // new name, and a descriptor is written as it is.
+    const given = order.filter((f) => f === 'backup' || f === 'noclobber' || f === 'clobber');
+    if (given.length > 0) {
+      const what = destFlag === 'dir' ? 'directory mode (--dir) always writes a new file atomically' : '--fd writes to the descriptor as it is';
+      throw new UsageError(`Expected no ${[...new Set(given)].map((f) => `--${f}`).join(', ')} with --${destFlag}: ${what}`);
+    }
+  }
   let destination: CheckpointOptions['destination'];
   if (destFlag === 'fd') {
     const fd = last(flags.fd)!;
-    if (!Number.isInteger(fd) || fd < 0) throw new UsageError(`Expected --fd to be an open file descriptor number >= 0, got \`${fd}\``);
+    checkFdFlag(fd, 'write', {json: flags.json === true, quiet: flags.quiet === true});
     destination = {kind: 'fd', fd, sync};
   } else if (destFlag === 'dir') {
     const d = last(flags.dir)!;
@@ -111,6 +120,7 @@ export function checkpointOptionsFromFlags(flags: CheckpointFlags, raw: RawFlag[
   if (flags.keep !== undefined && (!Number.isInteger(flags.keep) || flags.keep < 1)) throw new UsageError(`Expected --keep to be a whole number >= 1, got \`${flags.keep}\``);
 
   const quiesce = quiesceOptions(flags, signal);
+  if (target === 1 && scope === 'tree') throw new UsageError('Expected ID to be a job, got 1: the tree of pid 1 (init) is every process of the machine; give the job\'s pid');
 
   const input = {
     target,

@@ -1,6 +1,8 @@
 // Flags shared by `cr checkpoint` and `cr restart` (the same names and letters as BLCR's tools).
 import {Flags} from '@oclif/core';
 import {UsageError} from '../errors/cr-error.js';
+import {AFTER_SIGNAL_FLAGS, parseSignal} from '../util/signals.js';
+import {parseDuration} from '../util/duration.js';
 
 export const bool = (summary: string, extra: Record<string, unknown> = {}) => Flags.boolean({summary, allowNo: false, ...extra});
 
@@ -12,7 +14,7 @@ export function signalFlags(when: 'checkpoint' | 'restart') {
   const g = `Signal after ${when}`;
   return {
     run: bool(`Let the processes run on after the ${when} (default).`, {helpGroup: g}),
-    signal: Flags.integer({char: 'S', summary: `Send signal NUM (1-64) after the ${when}.`, ...repeatable, helpGroup: g, helpValue: 'NUM'}),
+    signal: Flags.string({char: 'S', summary: `Send signal SIG after the ${when}: a number (1-64) or a name (TERM, SIGUSR1; any case).`, ...repeatable, helpGroup: g, helpValue: 'SIG'}),
     stop: bool(`Stop the processes (SIGSTOP) after the ${when}.`, {helpGroup: g, ...(when === 'restart' ? {aliases: ['freeze']} : {})}),
     term: bool(`Terminate the processes (SIGTERM) after the ${when}.`, {helpGroup: g}),
     abort: bool(`Abort the processes (SIGABRT) after the ${when}.`, {helpGroup: g}),
@@ -35,7 +37,6 @@ export function logFlags() {
   };
 }
 
-const SIGNALS: Record<string, number> = {run: 0, stop: 19, term: 15, abort: 6, kill: 9, cont: 18, 'early-stop': -19, 'early-abrt': -6};
 const KMSG: Record<string, 'none' | 'error' | 'warning'> = {'kmsg-none': 'none', 'kmsg-error': 'error', 'kmsg-warning': 'warning'};
 
 /** The flags in command-line order (from oclif's `raw`). */
@@ -52,17 +53,38 @@ export function lastOf(order: string[], names: readonly string[]): string | unde
 export const lastValue = <T>(v: T[] | undefined): T | undefined => (v && v.length > 0 ? v[v.length - 1] : undefined);
 
 /** Resolve the signal group: the last of --run/--stop/.../--signal N wins. */
-export function resolveSignal(order: string[], signalValues: number[] | undefined): number {
-  const which = lastOf(order, [...Object.keys(SIGNALS), 'signal']);
-  if (which === 'signal') {
-    const n = lastValue(signalValues)!;
-    if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`Expected --signal to be a signal number from 1 to 64, got \`${n}\``);
-    return n;
-  }
-  return which ? SIGNALS[which] : 0;
+export function resolveSignal(order: string[], signalValues: string[] | undefined): number {
+  const which = lastOf(order, [...Object.keys(AFTER_SIGNAL_FLAGS), 'signal']);
+  if (which === 'signal') return signalFlag('--signal', lastValue(signalValues)!);
+  return which ? AFTER_SIGNAL_FLAGS[which] : 0;
 }
 
 /** Resolve the kernel-log group (default: print on error). */
 export function resolveKmsg(order: string[]): 'none' | 'error' | 'warning' {
   return KMSG[lastOf(order, Object.keys(KMSG)) ?? 'kmsg-error'];
+}
+
+/** A signal flag's value (number, NAME or SIGNAME, any case) as its number; a usage error naming `flag`. */
+export function signalFlag(flag: string, value: string): number {
+  try {
+    return parseSignal(value);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
+
+/** A duration flag's value (seconds, or 30s, 5m, 1h30m, ...) in ms; a usage error naming `flag`. */
+export function durationFlag(flag: string, value: string, opts: {allowZero?: boolean} = {}): number {
+  try {
+    return parseDuration(value, opts);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
+
+/** A duration flag that the options hold in whole seconds (--time, --quiesce-timeout). */
+export function durationSecondsFlag(flag: string, value: string, opts: {allowZero?: boolean} = {}): number {
+  const ms = durationFlag(flag, value, opts);
+  if (ms % 1000 !== 0) throw new UsageError(`${flag}: Expected a whole number of seconds (90, 30s, 5m, 1h30m), got \`${value}\``);
+  return ms / 1000;
 }

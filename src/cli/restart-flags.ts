@@ -4,13 +4,14 @@ import {UsageError} from '../errors/cr-error.js';
 import {describeIssue, type RestartOptions, RestartOptionsSchema} from '../schema/index.js';
 import {flagOrder, lastOf, lastValue, resolveKmsg, resolveSignal} from './common-flag-defs.js';
 import {parseRelocations} from './relocate.js';
+import {checkFdFlag} from './fd-check.js';
 
 export interface RestartFlags {
   file?: string[];
   fd?: number[];
   latest?: string[];
   relocate?: string[];
-  signal?: number[];
+  signal?: string[];
   'restore-pid'?: boolean;
   'restore-pgid'?: boolean;
   'restore-sid'?: boolean;
@@ -51,11 +52,18 @@ export function restartOptionsFromFlags(
   const srcFlag = lastOf(order, ['file', 'fd', 'latest']);
   let source: RestartOptions['source'];
   if (srcFlag && file !== undefined) throw new UsageError(`Expected no FILE argument with --${srcFlag}, got \`${file}\``);
-  if (srcFlag === 'fd') source = {kind: 'fd', fd: lastValue(flags.fd)!};
-  else if (srcFlag === 'latest') source = {kind: 'latest', dir: path.resolve(cwd, lastValue(flags.latest)!)};
-  else {
+  if (srcFlag === 'fd') {
+    const fd = lastValue(flags.fd)!;
+    checkFdFlag(fd, 'read', {json: flags.json === true, quiet: flags.quiet === true});
+    source = {kind: 'fd', fd};
+  } else if (srcFlag === 'latest') {
+    const dir = lastValue(flags.latest)!;
+    if (dir === '') throw new UsageError('Expected --latest to be a checkpoint directory, got an empty string');
+    source = {kind: 'latest', dir: path.resolve(cwd, dir)};
+  } else {
     const f = srcFlag === 'file' ? lastValue(flags.file) : file;
-    if (!f) throw new UsageError('Expected a context file: give FILE, --file FILE, --fd FD or --latest DIR');
+    if (f === '') throw new UsageError(`Expected ${srcFlag === 'file' ? '--file' : 'FILE'} to be a context file, got an empty string`);
+    if (!f) throw new UsageError('Missing FILE argument (the context file): give FILE, --file FILE, --fd FD or --latest DIR (cr never reads it from stdin)');
     source = {kind: 'file', path: path.resolve(cwd, f)};
   }
   const hookOrder = raw.filter((r) => r.type === 'flag' && r.flag?.startsWith('run-on-')).map((r) => ({flag: r.flag!, value: r.input}));

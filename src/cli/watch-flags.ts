@@ -1,8 +1,9 @@
 // `cr watch` flags -> WatchOptions.
-import os from 'node:os';
 import path from 'node:path';
 import {UsageError} from '../errors/cr-error.js';
-import {parseDuration, type WatchOptions} from '../pipeline/watch.js';
+import type {WatchOptions} from '../pipeline/watch.js';
+import {signalName} from '../util/signals.js';
+import {durationFlag, signalFlag} from './common-flag-defs.js';
 import {jobName} from '../store/naming.js';
 import {parseId} from './checkpoint-flags.js';
 
@@ -15,24 +16,23 @@ export interface WatchFlags {
   pid?: boolean;
 }
 
+/** The signals a Node process can catch (SIGKILL/SIGSTOP cannot be; SIGSEGV, SIGBUS, SIGFPE, SIGILL
+ *  and SIGPROF are Node's own; real-time signals have no name Node knows). */
+const CATCHABLE = new Set<string>(['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTRAP', 'SIGABRT', 'SIGUSR1', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGCHLD', 'SIGCONT', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGWINCH', 'SIGIO', 'SIGPWR', 'SIGSYS']);
+
 /** Resolve and check the flags of `cr watch`. */
 export function watchOptionsFromFlags(flags: WatchFlags, pid: string, cwd = process.cwd()): WatchOptions {
   const target = parseId(pid);
-  let everyMs: number | undefined;
-  if (flags.every !== undefined) {
-    try {
-      everyMs = parseDuration(flags.every);
-    } catch (error) {
-      throw new UsageError(`--every: ${(error as Error).message}`);
-    }
-  }
+  const everyMs = flags.every === undefined ? undefined : durationFlag('--every', flags.every);
   const onSignals = (flags['on-signal'] ?? []).map((s) => {
-    const name = (s.toUpperCase().startsWith('SIG') ? s.toUpperCase() : `SIG${s.toUpperCase()}`) as NodeJS.Signals;
-    if (!(name in os.constants.signals) || ['SIGKILL', 'SIGSTOP'].includes(name)) throw new UsageError(`Expected --on-signal to be a signal name such as USR1 or TERM, got \`${s}\``);
+    const name = signalName(signalFlag('--on-signal', s));
+    // cr watch can catch only the signals Node lets a process handle.
+    if (!CATCHABLE.has(name)) throw new UsageError(`--on-signal: cr watch cannot catch ${name}; use a signal such as USR1, USR2, TERM, INT or HUP, got \`${s}\``);
     return name;
   });
   if (everyMs === undefined && onSignals.length === 0) throw new UsageError('Expected --every DURATION or --on-signal SIG (or both)');
-  if (flags.keep !== undefined && flags.keep < 1) throw new UsageError(`Expected --keep to be a whole number >= 1, got \`${flags.keep}\``);
+  if (flags.dir === '') throw new UsageError('Expected --dir to be a directory, got an empty string');
+  if (flags.keep !== undefined && (!Number.isSafeInteger(flags.keep) || flags.keep < 1)) throw new UsageError(`Expected --keep to be a whole number >= 1, got \`${flags.keep}\``);
   return {
     everyMs,
     onSignals,

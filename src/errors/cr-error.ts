@@ -17,13 +17,16 @@ export class CrError extends Error {
   readonly code: string;
   /** Extra lines shown after the message (kernel log excerpts, hints). */
   readonly details: string[];
+  /** What the command found before it failed, for the --json document (`cr verify`: every report). */
+  readonly result?: Record<string, unknown>;
 
-  constructor(message: string, opts: {exitCode: number; code: string; details?: string[]; cause?: unknown}) {
+  constructor(message: string, opts: {exitCode: number; code: string; details?: string[]; cause?: unknown; result?: Record<string, unknown>}) {
     super(message, {cause: opts.cause});
     this.name = new.target.name;
     this.exitCode = opts.exitCode;
     this.code = opts.code;
     this.details = opts.details ?? [];
+    if (opts.result) this.result = opts.result;
   }
 }
 

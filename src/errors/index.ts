@@ -1,2 +1,3 @@
 export * from './cr-error.js';
 export * from './errno.js';
+export * from './error-body.js';

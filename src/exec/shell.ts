@@ -1,6 +1,6 @@
 // Running a user's hook command as system(3) would: sh -c CMD, stdio shared, its exit status back.
-import os from 'node:os';
 import {CrError} from '../errors/index.js';
+import {statusForSignal} from '../util/signals.js';
 
 /** Run `command` with /bin/sh; resolves to its exit status (128 + n when killed by signal n). */
 export async function runShellHook(command: string, env: Record<string, string> = {}): Promise<number> {
@@ -9,7 +9,7 @@ export async function runShellHook(command: string, env: Record<string, string> 
   if (r.failed && r.exitCode === undefined && !r.signal) {
     throw new CrError(`cannot run hook \`${command}\`: ${r.shortMessage}`, {exitCode: 1, code: 'EHOOK'});
   }
-  if (r.signal) return 128 + os.constants.signals[r.signal];
+  if (r.signal) return statusForSignal(r.signal);
   return r.exitCode ?? 1;
 }
 
@@ -21,6 +21,6 @@ export async function runShellCommand(command: string, env: Record<string, strin
   if (r.failed && r.exitCode === undefined && !r.signal) {
     throw new CrError(`cannot run \`${command}\`: ${r.shortMessage}`, {exitCode: 1, code: 'EEXEC'});
   }
-  if (r.signal) return 128 + os.constants.signals[r.signal];
+  if (r.signal) return statusForSignal(r.signal);
   return r.exitCode ?? 1;
 }

@@ -5,9 +5,10 @@
 import os from 'node:os';
 import {KernelError} from '../errors/index.js';
 import {readStat} from '../procfs/stat.js';
+import {signalNumber} from '../util/signals.js';
 
-const SIGSTOP = os.constants.signals.SIGSTOP;
-const SIGCONT = os.constants.signals.SIGCONT;
+const SIGSTOP = signalNumber('SIGSTOP')!;
+const SIGCONT = signalNumber('SIGCONT')!;
 
 /** Whether the requested after-checkpoint signal has to wait for a durable checkpoint: every
  *  signal but none and SIGCONT (a negative number is BLCR's "early" variant of the same signal). */

@@ -1,6 +1,5 @@
 // `cr restart` as a listr2 task list: check the file -> preflight -> request -> processes -> wait
 // -> log -> reap; then the --run-on-* hooks, and the restarted job is waited for and mirrored.
-import os from 'node:os';
 import {Listr} from 'listr2';
 import {BlcrRestart, failureClass, type RestartedJob, rstrtFlags} from '../engines/blcr/index.js';
 import {CrError, KernelError, UsageError} from '../errors/index.js';
@@ -11,6 +10,7 @@ import {checkRecordedFiles, checkRestartable, ContextFileError, readManifest} fr
 import {type OutputMode, rendererOptions} from './renderer.js';
 import {SignalRelay} from './signal-relay.js';
 import {latestGood} from './store.js';
+import {signalNumber as tableNumber} from '../util/signals.js';
 
 /** What a successful restart reports (the --json document), once the job has ended. */
 export interface RestartResult {
@@ -176,4 +176,4 @@ function reportRecordedFiles(file: string, relocate: Array<[string, string]>, wa
 }
 
 /** Signal number of a signal name. */
-export const signalNumber = (sig: NodeJS.Signals) => os.constants.signals[sig];
+export const signalNumber = (sig: NodeJS.Signals): number => tableNumber(sig) ?? 0;

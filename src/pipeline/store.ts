@@ -1,5 +1,6 @@
 // `cr ls`, `cr verify` and `cr restart --latest`: reading a checkpoint directory.
 import fs from 'node:fs';
+import path from 'node:path';
 import {CrError, E} from '../errors/index.js';
 import {listCheckpoints, type VerifyReport, verifyCheckpoint, verifyPath} from '../store/index.js';
 
@@ -11,6 +12,13 @@ export interface ListEntry {
   size: number | null;
   /** 'complete' (manifest valid, size matches), or the first problem found (no checksum here). */
   status: string;
+}
+
+/** A file name's basic-format stamp (20261121T073300.123Z) in ISO 8601's extended form, as every
+ *  time in cr's --json documents (2026-11-21T07:33:00.123Z). */
+export function isoTime(stamp: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\.\d+)?Z$/.exec(stamp);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}Z` : stamp;
 }
 
 function needDir(dir: string, flag: string): void {
@@ -29,7 +37,7 @@ export async function listStore(dir: string): Promise<ListEntry[]> {
   const out: ListEntry[] = [];
   for (const c of listCheckpoints(dir)) {
     const r = await verifyCheckpoint(c.file, {checksum: false});
-    out.push({file: c.file, job: c.job, sequence: c.sequence, time: c.time, size: r.size, status: r.ok ? 'complete' : r.problems[0]});
+    out.push({file: path.resolve(c.file), job: c.job, sequence: c.sequence, time: isoTime(c.time), size: r.size, status: r.ok ? 'complete' : r.problems[0]});
   }
   return out;
 }
@@ -37,7 +45,7 @@ export async function listStore(dir: string): Promise<ListEntry[]> {
 /** Verify a checkpoint file or every checkpoint of a directory (header, size, checksum, manifest). */
 export async function verifyStore(target: string): Promise<VerifyReport[]> {
   if (!fs.existsSync(target)) throw new CrError(`${target}: no such file or directory`, {exitCode: E.ENOENT, code: 'ENOENT'});
-  return verifyPath(target);
+  return (await verifyPath(target)).map((r) => ({...r, file: path.resolve(r.file)}));
 }
 
 /** The newest checkpoint of `dir` (of `job` only, if given) that verifies; `onSkip` hears about

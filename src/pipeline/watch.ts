@@ -1,7 +1,7 @@
 // `cr watch`: checkpoint a target periodically and/or when cr receives a signal, until it ends.
 // Checkpoints never overlap: one at a time here, and the job lock in DIR keeps other cr processes out.
 import {isAlive} from '../procfs/stat.js';
-import {CrError} from '../errors/index.js';
+import {CrError, type ErrorBody, errorBody} from '../errors/index.js';
 import type {CheckpointOptions} from '../schema/index.js';
 import {type CheckpointResult, runCheckpoint} from './checkpoint.js';
 import type {OutputMode} from './renderer.js';
@@ -18,21 +18,12 @@ export interface WatchEvent {
   at: string;
   ok: boolean;
   file?: string;
-  error?: string;
+  /** Why the checkpoint failed, as every --json error is given. */
+  error?: ErrorBody;
 }
 
-/** Parse "90", "90s", "5m", "2h", "1h30m", "500ms" into milliseconds. */
-export function parseDuration(text: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)?/gy;
-  let ms = 0;
-  let seen = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    ms += Number(m[1]) * {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}[m[2] ?? 's']!;
-    seen = re.lastIndex;
-  }
-  if (seen !== text.length || text.length === 0 || ms <= 0) throw new Error(`Expected a duration such as 30s, 5m, 1h30m, got \`${text}\``);
-  return ms;
-}
+/** The duration parser, from its one home (kept here for the modules that import it from watch). */
+export {parseDuration} from '../util/duration.js';
 
 const alive = isAlive;
 
@@ -73,7 +64,7 @@ export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e:
         result = await runCheckpoint(opts.checkpoint, {...mode, quiet: true});
         events.push({trigger, at, ok: true, file: result.file ?? undefined});
       } catch (error) {
-        events.push({trigger, at, ok: false, error: (error as Error).message});
+        events.push({trigger, at, ok: false, error: errorBody(error as Error)});
       }
       report(events.at(-1)!);
     }

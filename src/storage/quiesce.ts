@@ -2,9 +2,9 @@
 // device-mapper devices in order, wait until the dm-log server has seen every mirror log go through
 // PRESUSPEND and POSTSUSPEND, run the snapshot command, resume in reverse order and wait for the
 // logs' RESUME. Whatever fails, every device this run suspended is resumed before it returns.
-import os from 'node:os';
 import {CrError, E, EXIT_USAGE} from '../errors/index.js';
 import type {LogEventName, WaitResponse} from './dmlog/protocol.js';
+import {signalNumber} from '../util/signals.js';
 
 /** The device-mapper side, as quiesce needs it (src/storage/quiesce-ops.ts binds the real one). */
 export interface QuiesceDevices {
@@ -159,6 +159,6 @@ export async function quiesce(plan: QuiescePlan, devices: QuiescedDevice[], ops:
 function checkAbort(signal?: AbortSignal): void {
   if (!signal?.aborted) return;
   const reason = String(signal.reason ?? 'a signal');
-  const signo = os.constants.signals[reason as NodeJS.Signals];
+  const signo = signalNumber(reason);
   throw new CrError(`interrupted by ${reason}`, {exitCode: signo ? 128 + signo : E.EINTR, code: 'EINTR'});
 }

@@ -2,6 +2,7 @@
 // (getopt_long tables, the switch on each option, the checks after the loop) and as their man
 // pages describe it. Each expectation is BLCR's behaviour for that command line.
 import {expect} from 'chai';
+import fs from 'node:fs';
 import {parseCrCheckpoint} from '../../src/cli/blcr/cr-checkpoint-argv.js';
 import {parseCrRestart} from '../../src/cli/blcr/cr-restart-argv.js';
 import {crRunPreload, parseCrRun} from '../../src/cli/blcr/cr-run-argv.js';
@@ -131,8 +132,11 @@ describe('cr_checkpoint argv (util/cr_checkpoint/cr_checkpoint.c)', () => {
 
   it('-c is the default file, -F FD writes to an fd the kernel judges', () => {
     expect(opts('-c', '5').destination).to.include({kind: 'file', path: `${CWD}/context.5`});
-    expect(opts('-F', '7', '5').destination).to.deep.equal({kind: 'fd', fd: 7, sync: true, precheck: false});
-    expect(opts('--fd=7', '--nosync', '5').destination).to.deep.equal({kind: 'fd', fd: 7, sync: false, precheck: false});
+    // 99 is not open: the kernel judges it (EINVAL), as for cr_checkpoint; one of Node's own is refused.
+    expect(opts('-F', '99', '5').destination).to.deep.equal({kind: 'fd', fd: 99, sync: true, precheck: false});
+    expect(opts('--fd=99', '--nosync', '5').destination).to.deep.equal({kind: 'fd', fd: 99, sync: false, precheck: false});
+    const own = fs.readdirSync('/proc/self/fd').map(Number).find((fd) => fs.readlinkSync(`/proc/self/fd/${fd}`).startsWith('anon_inode:'))!;
+    expect(ck('-F', String(own), '5')).to.deep.include({kind: 'die', code: 22});
   });
 });
 

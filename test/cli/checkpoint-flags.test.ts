@@ -1,5 +1,8 @@
 // cr_checkpoint flags -> options: defaults, last-one-wins groups, and usage errors (exit 255).
 import {expect} from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {Parser} from '@oclif/core';
 import {checkpointFlags, normalizeCheckpointArgv} from '../../src/cli/checkpoint-flag-defs.js';
 import {checkpointOptionsFromFlags} from '../../src/cli/checkpoint-flags.js';
@@ -21,14 +24,14 @@ describe('cr checkpoint flags', () => {
   });
 
   it('maps each scope flag, its letter and its alias; the last one wins', async () => {
-    expect((await opts('-p', '1')).scope).to.equal('proc');
-    expect((await opts('--process', '1')).scope).to.equal('proc');
-    expect((await opts('-g', '1')).scope).to.equal('pgrp');
-    expect((await opts('--group', '1')).scope).to.equal('pgrp');
-    expect((await opts('-s', '1')).scope).to.equal('sess');
-    expect((await opts('--session', '1')).scope).to.equal('sess');
-    expect((await opts('-p', '-T', '1')).scope).to.equal('tree');
-    expect((await opts('-T', '-g', '1')).scope).to.equal('pgrp');
+    expect((await opts('-p', '7')).scope).to.equal('proc');
+    expect((await opts('--process', '7')).scope).to.equal('proc');
+    expect((await opts('-g', '7')).scope).to.equal('pgrp');
+    expect((await opts('--group', '7')).scope).to.equal('pgrp');
+    expect((await opts('-s', '7')).scope).to.equal('sess');
+    expect((await opts('--session', '7')).scope).to.equal('sess');
+    expect((await opts('-p', '-T', '7')).scope).to.equal('tree');
+    expect((await opts('-T', '-g', '7')).scope).to.equal('pgrp');
   });
 
   it('maps the after-checkpoint signals, early forms included; the last one wins', async () => {
@@ -59,18 +62,18 @@ describe('cr checkpoint flags', () => {
   });
 
   it('builds save flags in order, --save-all and --save-none included', async () => {
-    expect((await opts('--save-exe', '1')).save).to.deep.equal({exe: true, private: false, shared: false});
-    expect((await opts('--save-all', '1')).save).to.deep.equal({exe: true, private: true, shared: true});
-    expect((await opts('--save-all', '--save-none', '--save-shared', '1')).save).to.deep.equal({exe: false, private: false, shared: true});
+    expect((await opts('--save-exe', '7')).save).to.deep.equal({exe: true, private: false, shared: false});
+    expect((await opts('--save-all', '7')).save).to.deep.equal({exe: true, private: true, shared: true});
+    expect((await opts('--save-all', '--save-none', '--save-shared', '7')).save).to.deep.equal({exe: false, private: false, shared: true});
   });
 
   it('builds the request flags: always ASYNC_ERR, PROHIBIT_SELF only without cr\'s own omit handler, plus save and ptrace bits', async () => {
-    expect(chkptFlags(await opts('1'))).to.equal(0x10);
-    expect(chkptFlags(await opts('1'), false)).to.equal(0x11);
-    expect(chkptFlags(await opts('--save-all', '1'))).to.equal(0xe10);
-    expect(chkptFlags(await opts('--ptraced-allow', '1'))).to.equal(0x12);
-    expect(chkptFlags(await opts('--ptraced-allow', '--ptraced-skip', '1'))).to.equal(0x14);
-    expect(chkptFlags(await opts('--ptraced-skip', '--ptraced-error', '--ptracer-skip', '1'))).to.equal(0x18);
+    expect(chkptFlags(await opts('7'))).to.equal(0x10);
+    expect(chkptFlags(await opts('7'), false)).to.equal(0x11);
+    expect(chkptFlags(await opts('--save-all', '7'))).to.equal(0xe10);
+    expect(chkptFlags(await opts('--ptraced-allow', '7'))).to.equal(0x12);
+    expect(chkptFlags(await opts('--ptraced-allow', '--ptraced-skip', '7'))).to.equal(0x14);
+    expect(chkptFlags(await opts('--ptraced-skip', '--ptraced-error', '--ptracer-skip', '7'))).to.equal(0x18);
     const args = toChkptArgs(await opts('-g', '--kill', '-t', '30', '99'), 7);
     expect(args).to.deep.equal({cr_target: 99, cr_scope: 1, cr_fd: 7, cr_secs: 30, dump_format: 0, signal: 9, flags: 0x10});
     expect(toChkptArgs(await opts('99'), 7, false).flags).to.equal(0x11);
@@ -82,7 +85,14 @@ describe('cr checkpoint flags', () => {
     expect((await opts('--dir', 'ck', '5')).destination).to.deep.equal({kind: 'store', dir: '/work/dir/ck', job: 'pid5', keep: undefined, sync: true});
     expect((await opts('-d', 'ck', '--job', 'my job', '--keep', '3', '5')).destination).to.include({job: 'my_job', keep: 3});
     expect((await opts('-f', 'a', '-c', '5')).destination).to.include({path: '/work/dir/context.5'});
-    expect((await opts('-F', '9', '5')).destination).to.deep.equal({kind: 'fd', fd: 9, sync: true});
+    // A descriptor of the caller's, open for writing (cr refuses its own: test/cli/bad-input.test.ts).
+    const fd = fs.openSync(path.join(os.tmpdir(), `cr-flags-${process.pid}.ctx`), 'w');
+    try {
+      expect((await opts('-F', String(fd), '5')).destination).to.deep.equal({kind: 'fd', fd, sync: true});
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(path.join(os.tmpdir(), `cr-flags-${process.pid}.ctx`), {force: true});
+    }
     expect((await opts('--nosync', '5')).destination).to.include({sync: false});
   });
 

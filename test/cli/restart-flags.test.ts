@@ -1,5 +1,6 @@
 // cr_restart flags -> options: --relocate syntax, identifiers, signals, hooks, sources.
 import {expect} from 'chai';
+import fs from 'node:fs';
 import {Args, Parser} from '@oclif/core';
 import {parseRelocation, parseRelocations} from '../../src/cli/relocate.js';
 import {restartFlags} from '../../src/cli/restart-flag-defs.js';
@@ -39,7 +40,12 @@ describe('cr restart flags', () => {
 
   it('takes the source from FILE, -f or -F, never two at once', async () => {
     expect((await opts('-f', 'a.ctx')).source).to.deep.equal({kind: 'file', path: '/w/a.ctx'});
-    expect((await opts('-F', '5')).source).to.deep.equal({kind: 'fd', fd: 5});
+    const fd = fs.openSync(process.execPath, 'r');
+    try {
+      expect((await opts('-F', String(fd))).source).to.deep.equal({kind: 'fd', fd});
+    } finally {
+      fs.closeSync(fd);
+    }
     await opts('-f', 'a', 'b').then(() => expect.fail('accepted two sources'), (e) => expect(e).to.be.instanceOf(UsageError));
     await opts().then(() => expect.fail('accepted no source'), (e) => expect(e.message).to.contain('context file'));
   });

@@ -12,7 +12,7 @@ describe('cr checkpoint --quiesce (host)', function () {
     ['--while-quiesced without --quiesce', ['--while-quiesced', 'true'], /Expected --while-quiesced to come with --quiesce NAME/],
     ['--quiesce-timeout without --quiesce', ['--quiesce-timeout', '5'], /Expected --quiesce-timeout to come with --quiesce NAME/],
     ['a device path instead of a name', ['--quiesce', '/dev/mapper/m'], /Expected --quiesce to be a device-mapper device name \(no '\/', at most 127 bytes\), got `\/dev\/mapper\/m`/],
-    ['--quiesce-timeout 0', ['--quiesce', 'm', '--quiesce-timeout', '0'], /Expected --quiesce-timeout to be a whole number of seconds >= 1, got `0`/],
+    ['--quiesce-timeout 0', ['--quiesce', 'm', '--quiesce-timeout', '0'], /--quiesce-timeout: Expected a duration \(seconds, or 500ms, 30s, 5m, 1h30m, 2d\) greater than 0, got `0`/],
     ['an empty command', ['--quiesce', 'm', '--while-quiesced', ' '], /Expected --while-quiesced to be a command/],
     ['an early abort signal', ['--quiesce', 'm', '--early-abrt'], /Expected no early signal other than --early-stop with --quiesce/],
   ];

@@ -27,7 +27,7 @@ describe(`checkpoint store (directory mode, ${KERNEL} kernel)`, function () {
     expect(m.context.size).to.equal(fs.statSync(list[2].file).size);
     expect(m.openFiles.some((f) => f.use === 'exe' && f.path.endsWith('/counter'))).to.equal(true);
     const ls = await runCr(['ls', '--json', dir]);
-    expect(JSON.parse(ls.stdout).map((e: {status: string}) => e.status)).to.deep.equal(['complete', 'complete', 'complete']);
+    expect(JSON.parse(ls.stdout).checkpoints.map((e: {status: string}) => e.status)).to.deep.equal(['complete', 'complete', 'complete']);
     const v = await runCr(['verify', dir]);
     expect(v.code, v.stdout + v.stderr).to.equal(0);
     expect(v.stdout.match(/^ok /gm)).to.have.length(3);
@@ -56,7 +56,7 @@ describe(`checkpoint store (directory mode, ${KERNEL} kernel)`, function () {
     fs.rmSync(manifestPathFor(bare));
     const v = await runCr(['verify', '--json', dir]);
     expect(v.code).to.equal(1);
-    const reports = JSON.parse(v.stdout);
+    const reports = JSON.parse(v.stdout).checkpoints;
     expect(reports.map((r: {ok: boolean}) => r.ok)).to.deep.equal([true, false, false, false]);
     expect(reports[1].problems.join()).to.contain('checksum mismatch');
     expect(reports[2].problems.join()).to.contain('trailer is missing');
@@ -116,7 +116,7 @@ describe(`checkpoint store (directory mode, ${KERNEL} kernel)`, function () {
       const before = listCheckpoints(dir).map((c) => c.name);
       const r = await runCr(['checkpoint', '-d', dir, '--job', 'j', '--keep', '1', String(prog.pid)], {env: {CR_CRASH_POINT: phase}});
       expect(r.signal, r.stderr).to.equal('SIGKILL');
-      const v = JSON.parse((await runCr(['verify', '--json', dir])).stdout) as Array<{file: string; ok: boolean}>;
+      const v = JSON.parse((await runCr(['verify', '--json', dir])).stdout).checkpoints as Array<{file: string; ok: boolean}>;
       for (const [i, name] of before.entries()) {
         const rep = v.find((x) => x.file.endsWith(name))!;
         // Only the checkpoint retention was removing (the oldest, manifest first) may be incomplete.

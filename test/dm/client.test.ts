@@ -240,7 +240,7 @@ describe('cr dm operations (fake kernel)', () => {
     expect([e.exitCode, e.code]).to.deep.equal([62, 'ETIME']);
     expect(e.message).to.equal('cr dm wait: no event on vg-mirror within 100ms (event number still 3)');
     const u = await rejection(dmWait('vg-mirror', {timeout: 'soon'}, {control}));
-    expect([u.exitCode, u.message]).to.deep.equal([255, '--timeout: Expected a duration such as 30s, 5m, 1h30m, got `soon`']);
+    expect([u.exitCode, u.message]).to.deep.equal([255, '--timeout: Expected a duration (seconds, or 500ms, 30s, 5m, 1h30m, 2d), got `soon`']);
     fake.bump('vg-mirror'); // releases the waiter left behind
   });
 });

@@ -56,7 +56,7 @@ describe('cr dm guard', () => {
     const log: string[] = [];
     const out = await runGuard(input('suspending a\nsuspending b\n'), (l) => log.push(l), d.open);
     expect(d.calls).to.deep.equal(['resume b', 'resume a', 'close']);
-    expect(out.failed).to.deep.equal([{name: 'b', error: 'Invalid argument'}]);
+    expect(out.failed.map((f) => [f.name, f.error.message])).to.deep.equal([['b', 'Invalid argument']]);
     expect(log).to.include('cr dm guard: cr ended while b was suspended; resume failed: Invalid argument');
   });
 });

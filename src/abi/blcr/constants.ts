@@ -67,8 +67,7 @@ export const CR_PATH_MAX = 4096;
 export const CR_RSTRT_CLONE_FLAGS = 0x410f00;
 export const CR_FORMAT_VMADUMP = 0;
 
-/** Signals named by the after-checkpoint options (x86_64). */
-export const SIG = {HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, USR1: 10, USR2: 12, TERM: 15, CONT: 18, STOP: 19} as const;
+// Signal names and numbers: src/util/signals.ts, the one table.
 /** Highest valid signal number (_NSIG - 1). */
 export const SIG_MAX = 64;
 

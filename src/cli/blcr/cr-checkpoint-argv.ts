@@ -6,6 +6,8 @@ import path from 'node:path';
 import type {CheckpointOptions} from '../../schema/index.js';
 import {Getopt, type LongOption, readInt} from '../getopt.js';
 import {outcomeOf, type ParseOutcome, ParseStop} from './outcome.js';
+import {AFTER_SIGNAL_FLAGS, MAX_SIGNAL} from '../../util/signals.js';
+import {ownDescriptor} from '../fd-check.js';
 
 const SHORT = 'f:d:F:S:pgsTct:qvh';
 const opt = (name: string, hasArg: 0 | 1 | 2, val = name): LongOption => ({name, hasArg, val});
@@ -25,8 +27,7 @@ const LONG: LongOption[] = [
 ];
 
 const EINVAL = 22;
-const SIGNALS: Record<string, number> = {run: 0, stop: 19, term: 15, kill: 9, abort: 6, cont: 18, 'early-stop': -19, 'early-abrt': -6};
-const NSIG = 65;
+const NSIG = MAX_SIGNAL + 1;
 
 /** What cr_checkpoint would do: the request's options, and -v's count. */
 export interface CrCheckpointRun {
@@ -98,7 +99,7 @@ function scan(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): CrC
         if (signal <= 0 || signal >= NSIG) die(`Valid signal numbers are from 1 to ${NSIG - 1}, inclusive.\n`);
         break;
       case 'run': case 'stop': case 'term': case 'kill': case 'abort': case 'cont': case 'early-stop': case 'early-abrt':
-        signal = SIGNALS[e.opt];
+        signal = AFTER_SIGNAL_FLAGS[e.opt];
         break;
       case 'sync': sync = true; break;
       case 'nosync': sync = false; break;
@@ -139,7 +140,10 @@ function scan(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): CrC
   if (dest === 'fd') {
     // cr_checkpoint has no name for a negative fd and takes it for a directory.
     if (fd < 0) die('directories not yet supported\n');
-    // The kernel judges the fd (EINVAL when it is not open), as it does for cr_checkpoint.
+    // The kernel judges the fd (EINVAL when it is not open), as it does for cr_checkpoint; one of
+    // Node's own would never be open in BLCR's C tool, and a dump into it crashes or hangs cr.
+    const own = ownDescriptor(fd);
+    if (own) die(`cr_checkpoint: -F ${fd} is a descriptor of cr's own (${own}), not one the caller opened\n`);
     destination = {kind: 'fd', fd, sync, precheck: false};
   } else {
     const name = dest === 'file' ? file : `context.${target}`;

@@ -7,6 +7,7 @@ import type {RestartOptions} from '../../schema/index.js';
 import {Getopt, type LongOption, readInt} from '../getopt.js';
 import {MAX_RELOCATIONS, splitRelocation} from '../relocate.js';
 import {outcomeOf, type ParseOutcome, ParseStop} from './outcome.js';
+import {AFTER_SIGNAL_FLAGS, MAX_SIGNAL} from '../../util/signals.js';
 
 const SHORT = 'qvhS:F:d:f:';
 const opt = (name: string, hasArg: 0 | 1, val = name): LongOption => ({name, hasArg, val});
@@ -23,8 +24,7 @@ const LONG: LongOption[] = [
 ];
 
 const EINVAL = 22;
-const NSIG = 65;
-const SIGNALS: Record<string, number> = {run: 0, stop: 19, term: 15, kill: 9, abort: 6, cont: 18, 'early-stop': -19, 'early-abrt': -6};
+const NSIG = MAX_SIGNAL + 1;
 const FAIL_HOOKS = ['temp', 'env', 'args', 'perm'] as const;
 
 /** What cr_restart would do. */
@@ -87,7 +87,7 @@ function scan(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv): CrR
         if (signal <= 0 || signal >= NSIG) die(`Valid signal numbers are from 1 to ${NSIG - 1}, inclusive.\n`);
         break;
       case 'run': case 'stop': case 'term': case 'kill': case 'abort': case 'cont': case 'early-stop': case 'early-abrt':
-        signal = SIGNALS[e.opt];
+        signal = AFTER_SIGNAL_FLAGS[e.opt];
         break;
       case 'omit-maybe': omit = 'maybe'; break;
       case 'omit-always': omit = 'always'; break;

@@ -2,10 +2,10 @@
 // off the event loop (deadline and abort included), the kernel log, and the end of a request.
 // BLCR cannot cancel a request: closing the fd only drops cr's reference, and the kernel finishes
 // the dump (and signals the targets) all the same. A checkpoint's `settle` waits for that end.
-import os from 'node:os';
 import {CtrlFile, CtrlMissingError} from '../../abi/blcr/ctrl.js';
 import {CrError, E, KernelError} from '../../errors/index.js';
 import {checkVersion, type InterfaceVersion} from './version.js';
+import {signalNumber} from '../../util/signals.js';
 
 /** How often a wait wakes up to report progress and check the deadline. */
 export const WAIT_SLICE_MS = 100;
@@ -20,7 +20,7 @@ export class RequestTimeoutError extends KernelError {
 /** Raised when the wait is aborted by a signal; the request is abandoned. Exit 128 + signo. */
 export class RequestAbortedError extends CrError {
   constructor(reason: string, what: string) {
-    const signo = os.constants.signals[reason as NodeJS.Signals];
+    const signo = signalNumber(reason);
     super(`${what} failed: interrupted by ${reason}; nothing was published`, {exitCode: signo ? 128 + signo : 1, code: 'EINTR'});
   }
 }

@@ -3,13 +3,15 @@
 // still suspended (newest first), then continue the held processes, and say so. The command ignores the signals a job's end sends, so only EOF ends it.
 import readline from 'node:readline';
 import {DmControl} from './client.js';
+import {type ErrorBody, errorBody} from '../../errors/index.js';
 
 export interface GuardOutcome {
   /** Devices resumed because cr ended without resuming them. */
   resumed: string[];
   /** Held processes sent SIGCONT. */
   continued: number[];
-  failed: {name: string; error: string}[];
+  /** Devices that could not be resumed, with the error (as every --json error is given). */
+  failed: {name: string; error: ErrorBody}[];
 }
 
 /** The part of DmControl the guard uses. */
@@ -56,7 +58,7 @@ async function resumeAll(names: string[], openDevices: () => GuardDevices, outco
   try {
     dm = openDevices();
   } catch (error) {
-    for (const name of names) outcome.failed.push({name, error: (error as Error).message});
+    for (const name of names) outcome.failed.push({name, error: errorBody(error as Error)});
     log(`cr dm guard: cr ended while ${names.join(' ')} were suspended; cannot resume them: ${(error as Error).message}`);
     return;
   }
@@ -67,7 +69,7 @@ async function resumeAll(names: string[], openDevices: () => GuardDevices, outco
         outcome.resumed.push(name);
         log(`cr dm guard: cr ended while ${name} was suspended; resumed it`);
       } catch (error) {
-        outcome.failed.push({name, error: (error as Error).message});
+        outcome.failed.push({name, error: errorBody(error as Error)});
         log(`cr dm guard: cr ended while ${name} was suspended; resume failed: ${(error as Error).message}`);
       }
     }
