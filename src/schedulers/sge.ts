@@ -6,7 +6,7 @@ import path from 'node:path';
 import {type CheckpointResult, runCheckpoint} from '../pipeline/checkpoint.js';
 import type {OutputMode} from '../pipeline/renderer.js';
 import type {RestartOptions} from '../schema/index.js';
-import {listCheckpoints, sanitizeJob} from '../store/naming.js';
+import {checkJobName, listCheckpoints} from '../store/naming.js';
 import {jobTarget} from './job-processes.js';
 import {absDirArg, checkpointOptions, intArg, jobIdArg, restartOptions} from './options.js';
 
@@ -17,7 +17,7 @@ export interface SgeJob {
 }
 
 function parse(j: SgeJob) {
-  return {job: sanitizeJob(`sge.${jobIdArg(j.jobId)}`), dir: absDirArg(j.ckptDir, 'ckpt_dir')};
+  return {job: checkJobName(`sge.${jobIdArg(j.jobId)}`, 'job_id'), dir: absDirArg(j.ckptDir, 'ckpt_dir')};
 }
 
 /** ckpt_command (the job runs on) and migr_command (`kill`: the job is killed after it). */
