@@ -4,11 +4,13 @@ import {UsageError} from '../errors/cr-error.js';
 import {describeIssue, type RestartOptions, RestartOptionsSchema} from '../schema/index.js';
 import {flagOrder, lastOf, lastValue, resolveKmsg, resolveSignal} from './common-flag-defs.js';
 import {parseRelocations} from './relocate.js';
+import {checkJobName} from '../store/naming.js';
 
 export interface RestartFlags {
   file?: string[];
   fd?: number[];
   latest?: string[];
+  job?: string;
   relocate?: string[];
   signal?: number[];
   'restore-pid'?: boolean;
@@ -49,11 +51,14 @@ export function restartOptionsFromFlags(
 ): RestartOptions {
   const order = flagOrder(raw);
   const srcFlag = lastOf(order, ['file', 'fd', 'latest']);
-  let source: RestartOptions['source'];
+  let source: RestartOptions['source'] | undefined;
   if (srcFlag && file !== undefined) throw new UsageError(`Expected no FILE argument with --${srcFlag}, got \`${file}\``);
   if (srcFlag === 'fd') source = {kind: 'fd', fd: lastValue(flags.fd)!};
-  else if (srcFlag === 'latest') source = {kind: 'latest', dir: path.resolve(cwd, lastValue(flags.latest)!)};
-  else {
+  else if (srcFlag === 'latest') {
+    source = {kind: 'latest', dir: path.resolve(cwd, lastValue(flags.latest)!), ...(flags.job === undefined ? {} : {job: checkJobName(flags.job, '--job')})};
+  }
+  if (flags.job !== undefined && srcFlag !== 'latest') throw new UsageError('Expected --job to come with --latest DIR');
+  if (source === undefined) {
     const f = srcFlag === 'file' ? lastValue(flags.file) : file;
     if (!f) throw new UsageError('Expected a context file: give FILE, --file FILE, --fd FD or --latest DIR');
     source = {kind: 'file', path: path.resolve(cwd, f)};
