@@ -3,8 +3,9 @@
 // take the job's own newest checkpoint, and the lease lock works between two cr without flock(2).
 import {expect} from 'chai';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import {checkpointName, hostTag, leasePathFor, listCheckpoints, parseLease} from '../../src/store/index.js';
+import {listCheckpoints} from '../../src/store/index.js';
 import {itTestKernel, KERNEL, scaled} from '../helpers/kernel.js';
 import {runCr, scratchDir, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
 
@@ -18,6 +19,10 @@ describe(`shared checkpoint directories end to end (${KERNEL} kernel)`, function
     expect(r.code, r.stderr).to.equal(0);
     return r;
   };
+  // Names as the README gives them: checkpoints, the lease lock, temporaries `.<name>@<host>.<pid>.<start>.cr-tmp`.
+  const checkpointName = (job: string, seq: number) => `20261121T073300.123Z-${job}-${String(seq).padStart(4, '0')}.ctx`;
+  const lease = (job: string) => path.join(dir, `.cr-lease.${job}`);
+  const host = os.hostname();
   const killed = async (prog: {pid: number; child: {signalCode: string | null}}) => {
     process.kill(prog.pid, 'SIGKILL');
     await waitFor(() => prog.child.signalCode !== null, 5000, 'the counter killed');
@@ -53,10 +58,12 @@ describe(`shared checkpoint directories end to end (${KERNEL} kernel)`, function
 
   it("removes only this host's dead temporaries of its own job: another node's dump and another job's stay", async () => {
     const prog = await startCounter();
-    const t = (job: string, host: string) => path.join(dir, `.${checkpointName(job, 9)}@${host}.999999.1.cr-tmp`);
+    expect(host, 'a host name that needs no escaping in a file name').to.match(/^[A-Za-z0-9._-]+$/);
+    // pid 999999 and a start time that is no live pid either: dead on this host, whatever is parsed.
+    const t = (job: string, node: string) => path.join(dir, `.${checkpointName(job, 9)}@${node}.999999.999998.cr-tmp`);
     const otherNode = t('j', 'other-node.cluster');
-    const otherJob = t('k', hostTag());
-    const mine = t('j', hostTag());
+    const otherJob = t('k', host);
+    const mine = t('j', host);
     for (const f of [otherNode, otherJob, mine]) fs.writeFileSync(f, 'dump in progress');
     await ckpt('j', prog.pid);
     expect(fs.existsSync(otherNode), "another node's dump in progress").to.equal(true);
@@ -119,17 +126,17 @@ describe(`shared checkpoint directories end to end (${KERNEL} kernel)`, function
     const noFlock = {CR_TEST_FLOCK_ERRNO: '38'};
     const slow = spawnCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)], {...noFlock, CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(8 << 20)});
     await waitFor(() => fs.readdirSync(dir).some((n) => n.endsWith('.cr-tmp')), 10_000, 'the first dump in progress');
-    const lease = parseLease(fs.readFileSync(leasePathFor(dir, 'j'), 'utf8'))!;
-    expect(lease.pid).to.equal(slow.pid);
+    const held = JSON.parse(fs.readFileSync(lease('j'), 'utf8'));
+    expect(held).to.include({pid: slow.pid, host});
     const busy = await runCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)], {env: noFlock});
     expect(busy.code, busy.stderr).to.equal(16);
-    expect(busy.stderr).to.contain(`pid ${slow.pid} on ${hostTag()}`);
+    expect(busy.stderr).to.contain(`pid ${slow.pid} on ${host}`);
     slow.kill('SIGKILL');
     await new Promise((res) => slow.once('close', res));
-    expect(fs.existsSync(leasePathFor(dir, 'j')), 'a killed holder leaves its lease').to.equal(true);
+    expect(fs.existsSync(lease('j')), 'a killed holder leaves its lease').to.equal(true);
     const next = await runCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)], {env: noFlock});
     expect(next.code, next.stderr).to.equal(0);
-    expect(fs.existsSync(leasePathFor(dir, 'j')), 'released').to.equal(false);
+    expect(fs.existsSync(lease('j')), 'released').to.equal(false);
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.cr-tmp') || n.includes('takeover'))).to.deep.equal([]);
     expect(listCheckpoints(dir, 'j')).to.have.length(1);
   });

@@ -3,18 +3,15 @@
 // flock(2) is missing.
 import {expect} from 'chai';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {CrError, UsageError} from '../../src/errors/index.js';
 import {
   checkpointName,
   hostTag,
   jobName,
-  leasePathFor,
   listCheckpoints,
   LockBusyError,
   lockJob,
-  lockPathFor,
   parseLease,
   parseName,
   removeStaleJobTemps,
@@ -49,6 +46,9 @@ function withEnv<T>(vars: Record<string, string>, f: () => T): T {
 }
 
 const NO_FLOCK = {CR_TEST_FLOCK_ERRNO: '38'};
+// The lock's names, as the README gives them.
+const lockPathFor = (dir: string, job: string) => path.join(dir, `.cr-lock.${job}`);
+const leasePathFor = (dir: string, job: string) => path.join(dir, `.cr-lease.${job}`);
 
 describe('shared checkpoint directories', () => {
   const scratch = scratchDir('cr-shared-');
