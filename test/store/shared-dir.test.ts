@@ -139,7 +139,14 @@ describe('shared checkpoint directories', () => {
         const link = mode === 'flock' ? lockPathFor(dir, 'j') : leasePathFor(dir, 'j');
         fs.symlinkSync(target, link);
         if (mode === 'lease') fs.writeFileSync(lockPathFor(dir, 'j'), '');
-        const e = withEnv(mode === 'lease' ? NO_FLOCK : {}, () => thrown(() => lockJob(dir, 'j')));
+        const e = withEnv(mode === 'lease' ? NO_FLOCK : {}, () => {
+          try {
+            lockJob(dir, 'j').release();
+          } catch (error) {
+            return error as Error;
+          }
+        });
+        expect(fs.readFileSync(target, 'utf8'), "the link's target").to.equal('keep me\n');
         expect(e).to.be.instanceOf(CrError);
         expect(e.message).to.contain(link).and.contain('symbolic link');
         expect((e as CrError).exitCode).to.equal(40);
@@ -157,8 +164,8 @@ describe('shared checkpoint directories', () => {
       fs.linkSync(other, lockPathFor(dir, 'j'));
       const lock = lockJob(dir, 'j');
       try {
-        expect(lock.kind).to.equal('flock');
         expect(fs.readFileSync(other, 'utf8')).to.equal('keep me\n');
+        expect(lock.kind).to.equal('flock');
         expect(() => lockJob(dir, 'j')).to.throw(LockBusyError);
       } finally {
         lock.release();
