@@ -148,7 +148,7 @@ describe('shared checkpoint directories', () => {
         });
         expect(fs.readFileSync(target, 'utf8'), "the link's target").to.equal('keep me\n');
         expect(e).to.be.instanceOf(CrError);
-        expect(e.message).to.contain(link).and.contain('symbolic link');
+        expect(e!.message).to.contain(link).and.contain('symbolic link');
         expect((e as CrError).exitCode).to.equal(40);
         expect(fs.readFileSync(target, 'utf8')).to.equal('keep me\n');
         // A dangling link is not followed into a new file either.
