@@ -56,8 +56,9 @@ export async function echkpnt(req: EchkpntRequest, mode: OutputMode, env: NodeJS
   if (!dir) throw new UsageError(`${who}: no checkpoint directory: give -d DIR or set LSB_CHKPNT_DIR`);
   const {target, scope} = jobTarget(id, opts.has('x') ? 'tree' : 'pgrp');
   const signal = opts.has('k') ? 9 : opts.has('s') ? 19 : 0;
+  const job = jobName(undefined, target, env);
   fs.mkdirSync(dir, {recursive: true});
-  const destination = {kind: 'store' as const, dir: path.resolve(dir), job: jobName(undefined, target, env), keep: req.keep, sync: true};
+  const destination = {kind: 'store' as const, dir: path.resolve(dir), job, keep: req.keep, sync: true};
   return runCheckpoint(checkpointOptions(target, scope, destination, signal, opts.has('c')), mode);
 }
 
