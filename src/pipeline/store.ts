@@ -50,14 +50,19 @@ export function batchJobCandidates(env: NodeJS.ProcessEnv = process.env): string
   }
 }
 
-/** Which job's checkpoints `--latest DIR` takes: `job` when given; else the first of `candidates`
- *  (the scheduler's names for the job) that has checkpoints in `dir`; else the only job in `dir`.
- *  A directory of several jobs and no name for one of them is refused: never another job's image. */
+/** Which job's checkpoints `--latest DIR` takes: `job` when given; else, inside a batch job, the
+ *  first of `candidates` (the scheduler's names for it) that has checkpoints in `dir`, and none
+ *  other; else (outside one) the only job in `dir`. Never another job's image: a directory of
+ *  several jobs and no name for one of them is refused. */
 export function pickJob(dir: string, job: string | undefined, candidates: string[], how = 'name one with --job NAME'): string {
   if (job !== undefined) return job;
   const jobs = [...new Set(listCheckpoints(dir).map((c) => c.job))];
-  const match = candidates.find((c) => jobs.includes(c));
-  if (match) return match;
+  const held = jobs.length > 0 ? ` (it holds ${jobs.join(', ')}: ${how})` : '';
+  if (candidates.length > 0) {
+    const match = candidates.find((c) => jobs.includes(c));
+    if (match) return match;
+    throw new CrError(`Restart failed: no checkpoint of job ${candidates.join(' or ')} in ${dir}${held}`, {exitCode: E.ENOENT, code: 'ENOENT'});
+  }
   if (jobs.length === 1) return jobs[0];
   if (jobs.length === 0) throw new CrError(`Restart failed: no checkpoint in ${dir}`, {exitCode: E.ENOENT, code: 'ENOENT'});
   throw new UsageError(`Expected ${dir} to hold one job's checkpoints, it holds ${jobs.length} jobs' (${jobs.join(', ')}): ${how}`);

@@ -72,6 +72,8 @@ describe(`shared checkpoint directories end to end (${KERNEL} kernel)`, function
   });
 
   it('restart --latest takes one job: --job NAME, else the batch job, else the only one; several are refused', async () => {
+    // Outside a batch job (the suite may run inside one).
+    const unbatched = {SLURM_JOB_ID: '', PBS_JOBID: '', LSB_JOBID: '', JOB_ID: ''};
     const a = await startCounter();
     const b = await startCounter();
     await ckpt('a', a.pid);
@@ -80,15 +82,19 @@ describe(`shared checkpoint directories end to end (${KERNEL} kernel)`, function
     const bFile = listCheckpoints(dir, 'slurm.77')[0].file;
     await killed(a);
     await killed(b);
-    const several = await runCr(['restart', '--latest', dir, '--kill']);
+    const several = await runCr(['restart', '--latest', dir, '--kill'], {env: unbatched});
     expect(several.code, several.stderr).to.equal(255);
     expect(several.stderr).to.contain('2 jobs').and.contain('--job');
-    let r = await runCr(['restart', '--latest', dir, '--job', 'a', '--kill']);
+    let r = await runCr(['restart', '--latest', dir, '--job', 'a', '--kill'], {env: {SLURM_JOB_ID: '77'}});
     expect(r.signal ?? r.code, r.stderr).to.equal('SIGKILL');
     expect(r.stderr).to.contain(`restarting job a from ${aFile}`);
     r = await runCr(['restart', '--latest', dir, '--kill'], {env: {SLURM_JOB_ID: '77'}});
     expect(r.signal ?? r.code, r.stderr).to.equal('SIGKILL');
     expect(r.stderr).to.contain(`restarting job slurm.77 from ${bFile}`);
+    // Inside another batch job: its own checkpoints or none, never the other jobs'.
+    const otherBatch = await runCr(['restart', '--latest', dir, '--kill'], {env: {SLURM_JOB_ID: '78'}});
+    expect(otherBatch.code, otherBatch.stderr).to.equal(2);
+    expect(otherBatch.stderr).to.contain('no checkpoint of job slurm.78').and.contain('slurm.77').and.contain('--job');
     const none = await runCr(['restart', '--latest', dir, '--job', 'zz']);
     expect(none.code).to.equal(2);
     expect(none.stderr).to.contain('job zz');
