@@ -80,7 +80,7 @@ describe('cr checkpoint flags', () => {
     expect((await opts('-f', 'x.ctx', '5')).destination).to.include({kind: 'file', path: '/work/dir/x.ctx'});
     expect((await opts('-f', '/abs/y', '5')).destination).to.include({path: '/abs/y'});
     expect((await opts('--dir', 'ck', '5')).destination).to.deep.equal({kind: 'store', dir: '/work/dir/ck', job: 'pid5', keep: undefined, sync: true});
-    expect((await opts('-d', 'ck', '--job', 'my job', '--keep', '3', '5')).destination).to.include({job: 'my_job', keep: 3});
+    expect((await opts('-d', 'ck', '--job', 'my job', '--keep', '3', '5')).destination).to.include({job: 'my job', keep: 3});
     expect((await opts('-f', 'a', '-c', '5')).destination).to.include({path: '/work/dir/context.5'});
     expect((await opts('-F', '9', '5')).destination).to.deep.equal({kind: 'fd', fd: 9, sync: true});
     expect((await opts('--nosync', '5')).destination).to.include({sync: false});
