@@ -21,6 +21,7 @@ import SgeCheckpoint from './sge/checkpoint.js';
 import SgeClean from './sge/clean.js';
 import SgeRestart from './sge/restart.js';
 import SlurmCheckpoint from './slurm/checkpoint.js';
+import SlurmRestart from './slurm/restart.js';
 import TorqueCheckpoint from './torque/checkpoint.js';
 import TorqueRestart from './torque/restart.js';
 import Verify from './verify.js';
@@ -49,6 +50,7 @@ export const COMMANDS = {
   'sge:clean': SgeClean,
   'sge:restart': SgeRestart,
   'slurm:checkpoint': SlurmCheckpoint,
+  'slurm:restart': SlurmRestart,
   'torque:checkpoint': TorqueCheckpoint,
   'torque:restart': TorqueRestart,
   verify: Verify,

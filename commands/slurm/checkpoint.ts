@@ -3,10 +3,12 @@ import {CrCommand} from '../../src/cli/base-command.js';
 
 export default class SlurmCheckpoint extends CrCommand {
   static override summary = "Checkpoint a Slurm job into a checkpoint directory and requeue it (a batch script's USR1 trap).";
-  static override description = `Checkpoints the process tree of PID in directory mode (under cr restart, the job it restarted), leaves it
-stopped, runs \`scontrol requeue $SLURM_JOB_ID\`, then kills it; the requeued run restarts with cr restart --latest DIR.
-If the checkpoint fails nothing happens to the job; if the requeue fails the job is continued. Exit status: the
-checkpoint's (as cr checkpoint), or scontrol's when the requeue fails.`;
+  static override description = `Checkpoints the process tree of PID in directory mode (under cr restart, the job it restarted); the job is
+stopped by the checkpoint and, once the image is synced, killed (nothing of it runs after the checkpoint); only then
+is \`scontrol requeue $SLURM_JOB_ID\` run, so Slurm's signals of the requeue find nothing to wake. The requeued run
+restarts with cr slurm restart. If the checkpoint fails nothing happens to the job (it runs on; exit status as cr
+checkpoint). If the requeue fails the job has ended: exit status 75, and the batch script restarts it from the
+checkpoint in place. With --no-requeue the job is continued after the checkpoint.`;
   static override examples = ['<%= config.bin %> slurm checkpoint --dir "$CKPT_DIR" --keep 2 "$job"'];
   static override args = {pid: Args.string({description: 'pid of the job (or of the cr process running it)', required: true})};
   static override flags = {

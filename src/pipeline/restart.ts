@@ -37,8 +37,9 @@ interface Ctx {
   pid: number;
 }
 
-/** Restart from a context file; throws CrError on failure (before any fail hook runs). */
-export async function startRestart(opts: RestartOptions, mode: OutputMode, signal?: AbortSignal): Promise<RunningRestart> {
+/** Restart from a context file; throws CrError on failure (before any fail hook runs). With
+ *  `detach` the restarted processes are let go (cr does not wait for them). */
+export async function startRestart(opts: RestartOptions, mode: OutputMode, signal?: AbortSignal, detach = false): Promise<RunningRestart> {
   const ctx: Ctx = {engine: new BlcrRestart(), pid: 0};
   const file = opts.source.kind === 'file' ? opts.source.path : null;
   if (opts.source.kind === 'latest') throw new Error('internal: --latest is resolved by runRestart');
@@ -73,6 +74,7 @@ export async function startRestart(opts: RestartOptions, mode: OutputMode, signa
   );
   try {
     await tasks.run();
+    if (detach) for (const c of ctx.engine.children.values()) c.child.unref();
   } catch (error) {
     ctx.engine.cancel();
     // Nothing half-restarted is left behind: processes already created are killed, as BLCR
@@ -90,7 +92,7 @@ export async function startRestart(opts: RestartOptions, mode: OutputMode, signa
       relocate: opts.relocate,
       log: ctx.engine.log,
     },
-    job: ctx.pid > 0 ? ctx.engine.job(ctx.pid) : undefined,
+    job: ctx.pid > 0 && !detach ? ctx.engine.job(ctx.pid) : undefined,
   };
 }
 
@@ -122,11 +124,13 @@ export class HookStatusError extends CrError {
 }
 
 /** The whole of `cr restart`: restart, hooks, then wait for the job and report how it ended.
- *  SIGINT/SIGTERM cancel the request while it is being made; afterwards they go to the job. */
+ *  SIGINT/SIGTERM cancel the request while it is being made; afterwards they go to the job.
+ *  With `detach`, it returns once the job is restored (exit: null): the job runs on without cr. */
 export async function runRestart(
   opts: RestartOptions,
   mode: OutputMode,
   onWarning: (text: string) => void = () => {},
+  detach = false,
   onNote: (text: string) => void = () => {},
 ): Promise<RestartResult> {
   const relay = new SignalRelay().start();
@@ -139,7 +143,7 @@ export async function runRestart(
         opts = {...opts, source: {kind: 'file', path: pick.file}};
       }
       if (opts.source.kind === 'file') reportRecordedFiles(opts.source.path, opts.relocate, onWarning);
-      running = await startRestart(opts, mode, relay.abort.signal);
+      running = await startRestart(opts, mode, relay.abort.signal, detach);
     } catch (error) {
       if (error instanceof CrError) {
         const status = await runHook(opts.hooks, classOf(error));

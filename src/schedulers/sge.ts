@@ -1,6 +1,8 @@
 // Grid Engine checkpointing environment (interface userdefined): ckpt_command, migr_command,
 // restart_command and clean_command, each called as `cr sge VERB $job_id $job_pid $ckpt_dir`.
-// Grid Engine evaluates their exit status: 0 = done.
+// Grid Engine evaluates their exit status: 0 = done. Every job (every task of an array job) keeps
+// its checkpoints in its own directory, ckpt_dir/$job_id[.$SGE_TASK_ID]; with migration (when s or
+// x) the job restarts on another host, so ckpt_dir must be a file system all execution hosts share.
 import fs from 'node:fs';
 import path from 'node:path';
 import {type CheckpointResult, runCheckpoint} from '../pipeline/checkpoint.js';
@@ -8,6 +10,7 @@ import type {OutputMode} from '../pipeline/renderer.js';
 import type {RestartOptions} from '../schema/index.js';
 import {checkJobName, listCheckpoints} from '../store/naming.js';
 import {jobTarget} from './job-processes.js';
+import {UsageError} from '../errors/index.js';
 import {absDirArg, checkpointOptions, intArg, jobIdArg, restartOptions} from './options.js';
 
 export interface SgeJob {
@@ -16,8 +19,20 @@ export interface SgeJob {
   ckptDir: string;
 }
 
-function parse(j: SgeJob) {
-  return {job: checkJobName(`sge.${jobIdArg(j.jobId)}`, 'job_id'), dir: absDirArg(j.ckptDir, 'ckpt_dir')};
+/** The task of an array job: $SGE_TASK_ID of the job's environment ("undefined" for other jobs). */
+function taskId(env: NodeJS.ProcessEnv): string | undefined {
+  const t = env.SGE_TASK_ID;
+  if (t === undefined || t === '' || t === 'undefined') return undefined;
+  if (!/^\d+$/.test(t)) throw new UsageError(`Expected SGE_TASK_ID to be a task number, got \`${t}\``);
+  return t;
+}
+
+/** Each job (each task of an array job) has its own directory under ckpt_dir: $job_id[.$SGE_TASK_ID]. */
+function parse(j: SgeJob, env: NodeJS.ProcessEnv = process.env) {
+  const id = jobIdArg(j.jobId);
+  const task = taskId(env);
+  const each = task ? `${id}.${task}` : id;
+  return {job: checkJobName(`sge.${each}`, 'job_id'), dir: path.join(absDirArg(j.ckptDir, 'ckpt_dir'), each)};
 }
 
 /** ckpt_command (the job runs on) and migr_command (`kill`: the job is killed after it). */
@@ -48,5 +63,7 @@ export function sgeClean(j: SgeJob): string[] {
     }
   }
   fs.rmSync(path.join(dir, `.cr-lock.${job}`), {force: true});
+  // The job's own directory goes too, unless something else was put there.
+  if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
   return removed;
 }

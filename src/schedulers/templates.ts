@@ -15,7 +15,10 @@ const SLURM_JOB = `#!/bin/bash
 #   sbatch [options] cr-job.sbatch PROGRAM [ARGS...]
 # USR1 reaches this script (B:) 300 s before the time limit, or at once with
 #   scancel --batch --signal=USR1 JOBID
-# The requeued run (SLURM_RESTART_COUNT > 0) restarts from the newest checkpoint that verifies.
+# On USR1 the job is checkpointed (stopped, the image synced), ended, and only then requeued:
+# Slurm's own signals of the requeue find nothing of the job to wake. The requeued run
+# (SLURM_RESTART_COUNT > 0) restarts from the job's newest checkpoint that verifies (without its
+# old pid if that is taken on the new node), or starts PROGRAM afresh when none verifies.
 #SBATCH --signal=B:USR1@300
 #SBATCH --requeue
 #SBATCH --open-mode=append
@@ -25,17 +28,25 @@ CKPT_DIR=\${CR_CHECKPOINT_DIR:-$PWD/checkpoints}/$SLURM_JOB_ID
 KEEP=\${CR_CHECKPOINT_KEEP:-2}
 mkdir -p "$CKPT_DIR" || exit 1
 
-if [ "\${SLURM_RESTART_COUNT:-0}" -gt 0 ] && compgen -G "$CKPT_DIR/*.ctx" >/dev/null; then
+if [ "\${SLURM_RESTART_COUNT:-0}" -gt 0 ]; then
   echo "cr: run $SLURM_RESTART_COUNT of job $SLURM_JOB_ID: restarting from $CKPT_DIR" >&2
-  "$CR" restart --latest "$CKPT_DIR" &
+  "$CR" slurm restart --dir "$CKPT_DIR" -- "$@" &
 else
   "$CR" run -- "$@" &
 fi
 job=$!
 
-# Checkpoint the job (cr finds it under cr restart), stop it, requeue this batch job.
-# On success the requeued run takes over; on failure the job runs on.
-trap '"$CR" slurm checkpoint --dir "$CKPT_DIR" --keep "$KEEP" "$job" && exit 0' USR1
+checkpoint() {
+  "$CR" slurm checkpoint --dir "$CKPT_DIR" --keep "$KEEP" "$job"
+  case $? in
+  0) exit 0 ;; # requeued: Slurm ends this run and starts the next one
+  75)          # checkpointed and ended, but the requeue failed: go on from the checkpoint here
+    wait "$job"
+    "$CR" slurm restart --dir "$CKPT_DIR" -- "$@" &
+    job=$! ;;
+  esac         # any other status: the checkpoint failed and the job runs on untouched
+}
+trap 'checkpoint "$@"' USR1
 
 while :; do
   wait "$job"
@@ -95,7 +106,9 @@ exec @CR@ lsf erestart -- "$@"
 `;
 
 const LSF_CONFIG = `# Add to lsf.conf (or set in the job's environment), then badmin reconfig.
-# Jobs: bsub -k "/scratch/ckpt 30 method=cr" PROGRAM   (checkpoints in /scratch/ckpt/<jobid>/)
+# Jobs start the program under cr run (it preloads libcr; without it echkpnt.cr cannot checkpoint):
+#   bsub -k "/scratch/ckpt 30 method=cr" @CR@ run -- PROGRAM [ARGS...]
+# Checkpoints go to /scratch/ckpt/<jobid>/.
 LSB_ECHKPNT_METHOD=cr
 LSB_ECHKPNT_METHOD_DIR=@PREFIX@
 LSB_ECHKPNT_KEEP_OUTPUT=y
@@ -103,13 +116,16 @@ LSB_ECHKPNT_KEEP_OUTPUT=y
 
 const SGE_CKPT = `# Grid Engine checkpointing environment: qconf -Ackpt cr.ckpt
 # Add "cr" to the queue's ckpt_list; jobs: qsub -ckpt cr cr-job.sh PROGRAM [ARGS...]
+# Each job keeps its checkpoints in ckpt_dir/$job_id (array jobs: ckpt_dir/$job_id.$SGE_TASK_ID).
+# when s and x migrate the job to another host: ckpt_dir must be shared by every execution host
+# (replace /shared/cr-checkpoints with such a directory; a node-local one only without s and x).
 ckpt_name          cr
 interface          userdefined
 ckpt_command       @CR@ sge checkpoint --keep 2 $job_id $job_pid $ckpt_dir
 migr_command       @CR@ sge checkpoint --kill --keep 2 $job_id $job_pid $ckpt_dir
 restart_command    @CR@ sge restart $job_id $job_pid $ckpt_dir
 clean_command      @CR@ sge clean $job_id $job_pid $ckpt_dir
-ckpt_dir           /var/spool/cr
+ckpt_dir           /shared/cr-checkpoints
 signal             none
 when               sx
 `;

@@ -5,10 +5,11 @@ import path from 'node:path';
 import {listCheckpoints} from '../../src/store/index.js';
 import {KERNEL, scaled} from '../helpers/kernel.js';
 import {ROOT} from '../helpers/paths.js';
-import {procState, scratchDir, startCounter, waitFor} from '../helpers/procs.js';
-import {example, runScript} from '../helpers/schedulers.js';
+import {spawn} from 'node:child_process';
+import {COUNTER, kernelEnv, procState, scratchDir, startCounter, targetEnv, waitFor} from '../helpers/procs.js';
+import {crOnPath, example, runScript} from '../helpers/schedulers.js';
 
-const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
 describe(`LSF method cr (examples/lsf, ${KERNEL} kernel)`, function () {
   this.timeout(scaled(60_000));
@@ -78,6 +79,28 @@ describe(`LSF method cr (examples/lsf, ${KERNEL} kernel)`, function () {
     expect(er.code).to.not.equal(0);
     expect(er.stderr).to.contain('no checkpoint');
     expect(fs.existsSync(path.join(chk, '.restart_cmd'))).to.equal(false);
+  });
+
+  it('the job form lsf.conf documents starts the program checkpointable: echkpnt.cr checkpoints it', async () => {
+    const conf = fs.readFileSync(example('lsf', 'lsf.conf'), 'utf8');
+    const form = /^#.*?\bbsub -k "([^"]*)" (\S.*?)(?:\s{2,}\(.*\))?$/m.exec(conf);
+    expect(form, 'a bsub -k line').to.not.equal(null);
+    expect(form![1]).to.match(/method=cr/);
+    // LSF runs the command after bsub's options as the job, in a process group of its own.
+    const dir = path.join(scratch.path, 'form');
+    fs.mkdirSync(dir);
+    const words = form![2].replace(/ \[ARGS\.\.\.\]$/, '').split(/\s+/);
+    const [cmd, ...argv] = words.flatMap((w) => (w === 'PROGRAM' ? [COUNTER, '--interval-ms', '20', '--out', path.join(dir, 'out'), '--ready', path.join(dir, 'ready')] : [w]));
+    const job = spawn(cmd, argv, {env: {...process.env, ...kernelEnv(), ...targetEnv('none'), PATH: `${crOnPath()}:${process.env.PATH}`}, stdio: 'ignore', detached: true});
+    try {
+      await waitFor(() => lines(path.join(dir, 'out')).length >= 3, scaled(30_000), 'the job counting');
+      const chk = path.join(dir, '4712');
+      const r = await runScript(example('lsf', 'echkpnt.cr'), ['-d', chk, String(job.pid)], lsfEnv(chk, {LSB_JOBID: '4712'}));
+      expect(r.code, r.stderr).to.equal(0);
+      expect(listCheckpoints(chk).map((c) => c.job)).to.deep.equal(['lsf.4712']);
+    } finally {
+      job.kill('SIGKILL');
+    }
   });
 
   it('lsf.conf names the method and the directory that hold echkpnt.cr and erestart.cr', () => {

@@ -47,7 +47,7 @@ describe(`Grid Engine checkpointing environment (examples/sge, ${KERNEL} kernel)
       const c2 = await runScript(expand(env.migr_command, vars), [], {}, {shell: true});
       expect(c2.code, c2.stderr).to.equal(0);
       await waitFor(() => job.exitCode !== null || job.signalCode !== null, 5000, 'migr_command to end the job');
-      expect(listCheckpoints(ckptDir).map((c) => c.job)).to.deep.equal(['sge.99', 'sge.99']);
+      expect(listCheckpoints(path.join(ckptDir, '99')).map((c) => c.job)).to.deep.equal(['sge.99', 'sge.99']);
 
       const saved = lines(out).length;
       fs.writeFileSync(stop, ''); // the restarted job ends at its next tick
@@ -60,6 +60,42 @@ describe(`Grid Engine checkpointing environment (examples/sge, ${KERNEL} kernel)
       expect(fs.readdirSync(ckptDir)).to.deep.equal([]);
     } finally {
       job.kill('SIGKILL');
+    }
+  });
+
+  it('a directory per job and per array task under ckpt_dir; clean_command removes only its own; ckpt_dir is shared when jobs migrate', async () => {
+    const env = ckptEnv();
+    const ckptDir = path.join(scratch.path, 'shared');
+    const jobs: Array<{sgeEnv: Record<string, string>; dir: string; name: string}> = [
+      {sgeEnv: {JOB_ID: '77', SGE_TASK_ID: 'undefined'}, dir: '77', name: 'sge.77'},
+      {sgeEnv: {JOB_ID: '78', SGE_TASK_ID: '1'}, dir: '78.1', name: 'sge.78.1'},
+      {sgeEnv: {JOB_ID: '78', SGE_TASK_ID: '2'}, dir: '78.2', name: 'sge.78.2'},
+    ];
+    const progs = [];
+    for (const j of jobs) {
+      const out = path.join(scratch.path, `out-${j.dir}`);
+      const job = spawn(example('sge', 'cr-job.sh'), [COUNTER, '--interval-ms', '20', '--out', out], {
+        env: {...process.env, ...kernelEnv(), ...targetEnv('none'), PATH: `${crOnPath()}:${process.env.PATH}`, ...j.sgeEnv, RESTARTED: '0'},
+        stdio: 'ignore',
+      });
+      progs.push(job);
+      await waitFor(() => lines(out).length >= 3, scaled(30_000), `job ${j.dir} counting`);
+      const vars = {job_id: j.sgeEnv.JOB_ID, job_pid: String(job.pid), ckpt_dir: ckptDir};
+      // The commands run with the job's environment (SGE_TASK_ID among it).
+      const c = await runScript(expand(env.ckpt_command, vars), [], j.sgeEnv, {shell: true});
+      expect(c.code, c.stderr).to.equal(0);
+    }
+    try {
+      expect(fs.readdirSync(ckptDir).sort()).to.deep.equal(['77', '78.1', '78.2']);
+      for (const j of jobs) expect(listCheckpoints(path.join(ckptDir, j.dir)).map((c) => c.job), j.dir).to.deep.equal([j.name]);
+      const clean = await runScript(expand(env.clean_command, {job_id: '78', job_pid: '1', ckpt_dir: ckptDir}), [], {JOB_ID: '78', SGE_TASK_ID: '1'}, {shell: true});
+      expect(clean.code, clean.stderr).to.equal(0);
+      expect(fs.readdirSync(ckptDir).sort(), 'the other job and the other task keep theirs').to.deep.equal(['77', '78.2']);
+      expect(listCheckpoints(path.join(ckptDir, '78.2'))).to.have.length(1);
+      expect(env.when, 'when s or x: the job is migrated').to.match(/[sx]/);
+      expect(env.ckpt_dir, 'a migrated job restarts on another host: not a node-local spool').to.not.match(/^\/(var|tmp)\//);
+    } finally {
+      for (const p of progs) p.kill('SIGKILL');
     }
   });
 

@@ -5,8 +5,9 @@ import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {listCheckpoints, readContextHeader} from '../../src/store/index.js';
-import {KERNEL, scaled} from '../helpers/kernel.js';
-import {COUNTER, kernelEnv, procState, scratchDir, startCounter, targetEnv, waitFor} from '../helpers/procs.js';
+import {KERNEL, ON_BLCR, scaled} from '../helpers/kernel.js';
+import {readStat} from '../../src/procfs/stat.js';
+import {COUNTER, kernelEnv, procState, scratchDir, startCounter, targetEnv, tryKill, waitFor} from '../helpers/procs.js';
 import {crOnPath, example, fakeTool, runScript} from '../helpers/schedulers.js';
 
 const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -87,7 +88,7 @@ describe(`Torque / PBS scripts (examples/torque, ${KERNEL} kernel)`, function ()
       stdio: 'ignore',
     });
     try {
-      await waitFor(() => fs.existsSync(ready), 10_000, 'the job started by cr-run');
+      await waitFor(() => fs.existsSync(ready), scaled(60_000), 'the job started by cr-run');
       const pid = Number(fs.readFileSync(ready, 'utf8').split('\n')[0]);
       expect(pid).to.equal(child.pid); // cr run execs: the MOM's pid is the job's
       const r = await runScript(example('torque', 'cr-checkpoint'), [String(pid), '21.srv', 'root', 'root', dir, 'ckpt.21.srv.1', '0', '0']);
@@ -117,27 +118,64 @@ describe(`Torque / PBS scripts (examples/torque, ${KERNEL} kernel)`, function ()
     fs.writeFileSync(stop, ''); // the restarted job ends at its next tick
     const r = await runScript(example('torque', 'cr-pbs-restart'), [String(prog.pid), '31.pbs', base]);
     expect(r.code, r.stderr).to.equal(0);
+    const restored = Number(/as pid (\d+)/.exec(r.stderr)![1]);
+    await waitFor(() => procState(restored) === undefined || procState(restored) === 'Z', 5000, 'the restored job to end');
     expect(lines(prog.out), 'one more count, from the newest checkpoint').to.deep.equal(counted(saved + 1));
     const usage = await runScript(example('torque', 'cr-pbs-restart'), ['x', '31.pbs', base]);
     expect(usage.code).to.equal(255);
     expect(usage.stderr).to.contain('Expected sid to be a whole number');
   });
 
-  it('a job restarted under cr restart is checkpointed through it (cr is never a target)', async () => {
+  it('PBS $action restart returns once the job is restored, in its own session, and the job runs on without it', async () => {
     const prog = await startCounter(['--setsid', '--interval-ms', '20']);
+    await waitFor(() => lines(prog.out).length >= 5, 5000, 'counting');
     const base = scratch.path;
-    expect((await runScript(example('torque', 'cr-pbs-checkpoint-abort'), [String(prog.pid), '32.pbs', base])).code).to.equal(0);
+    expect((await runScript(example('torque', 'cr-pbs-checkpoint-abort'), [String(prog.pid), '33.pbs', base])).code).to.equal(0);
     await waitFor(() => procState(prog.pid) === undefined || procState(prog.pid) === 'Z', 5000, 'the job to be killed');
-    const restart = spawn(example('torque', 'cr-pbs-restart'), [String(prog.pid), '32.pbs', base], {
-      env: {...process.env, ...kernelEnv(), ...targetEnv('none'), PATH: `${crOnPath()}:${process.env.PATH}`},
+    // pbs_mom ($restart_transmogrify False) waits for the script, then tracks the job by session
+    // SID: the script must come back while the job (which never ends by itself) keeps running.
+    const r = await runScript(example('torque', 'cr-pbs-restart'), [String(prog.pid), '33.pbs', base]);
+    expect(r.code, r.stderr).to.equal(0);
+    const m = /cr: restarted \S+ as pid (\d+) \(session (\w+)\)/.exec(r.stderr);
+    expect(m, r.stderr).to.not.equal(null);
+    const pid = Number(m![1]);
+    try {
+      const n = lines(prog.out).length;
+      await waitFor(() => lines(prog.out).length > n + 3, scaled(10_000), 'the restored job counting after the script returned');
+      if (ON_BLCR) {
+        expect(readStat(pid)?.sid, 'the job in its original session').to.equal(prog.pid);
+        expect(pid).to.equal(prog.pid);
+      } else {
+        // The test kernel gives no ids back (test/kernel/README.md, Limits): cr says so.
+        expect(r.stderr).to.contain(`not ${prog.pid}: pbs_mom tracks the job by session ${prog.pid}`);
+      }
+      // The MoM's next checkpoint names the session: the restored job itself, no cr in between.
+      const again = await runScript(example('torque', 'cr-pbs-checkpoint'), [String(pid), '33.pbs', base]);
+      expect(again.code, again.stderr).to.equal(0);
+      expect(listCheckpoints(path.join(base, '33.pbs'))).to.have.length(2);
+    } finally {
+      tryKill(pid);
+    }
+  });
+
+  it('a job restarted by the Torque $restart_script runs under cr restart, and is checkpointed through it (cr is never a target)', async () => {
+    const prog = await startCounter(['--setsid', '--interval-ms', '20']);
+    const dir = path.join(scratch.path, '32.srv.CK');
+    expect((await runScript(example('torque', 'cr-checkpoint'), [String(prog.pid), '32.srv', 'root', 'root', dir, 'ckpt.32.srv.1', '15', '0'])).code).to.equal(0);
+    await waitFor(() => procState(prog.pid) === undefined || procState(prog.pid) === 'Z', 5000, 'the job to end');
+    const qalter = fakeTool('qalter');
+    // Torque execs the restart script as the job, in a new session: its pid is the session id.
+    const restart = spawn(example('torque', 'cr-restart'), [String(prog.pid), '32.srv', 'root', 'root', dir, 'ckpt.32.srv.1'], {
+      env: {...process.env, ...kernelEnv(), ...targetEnv('none'), PATH: `${qalter.dir}:${crOnPath()}:${process.env.PATH}`},
       stdio: 'ignore',
+      detached: true,
     });
     try {
       const n = lines(prog.out).length;
       await waitFor(() => lines(prog.out).length > n + 3, 10_000, 'the restarted job counting');
-      const r = await runScript(example('torque', 'cr-pbs-checkpoint'), [String(restart.pid), '32.pbs', base]);
+      const r = await runScript(example('torque', 'cr-checkpoint'), [String(restart.pid), '32.srv', 'root', 'root', dir, 'ckpt.32.srv.2', '0', '0']);
       expect(r.code, r.stderr).to.equal(0);
-      expect(listCheckpoints(path.join(base, '32.pbs'))).to.have.length(2);
+      expect(fs.readdirSync(dir).sort()).to.deep.equal(['ckpt.32.srv.1', 'ckpt.32.srv.2']);
     } finally {
       restart.kill('SIGTERM');
     }

@@ -33,7 +33,7 @@ run_e2e() {
 	passing=$(sed -n 's/^ *\([0-9]*\) passing.*/\1/p' "$CR_JOB/mocha.txt")
 	failing=$(sed -n 's/^ *\([0-9]*\) failing.*/\1/p' "$CR_JOB/mocha.txt")
 	pending=$(sed -n 's/^ *\([0-9]*\) pending.*/\1/p' "$CR_JOB/mocha.txt")
-	note "mocha status $rc: ${passing:-0} passing, ${failing:-0} failing, ${pending:-0} pending (test kernel only)"
+	note "mocha status $rc: ${passing:-0} passing, ${failing:-0} failing, ${pending:-0} pending (test kernel only, each title says why)"
 	[ "$rc" = 0 ] || fail "mocha exited $rc (${failing:-?} failing): see above or $CR_JOB/mocha.txt"
 	[ "${passing:-0}" -gt 0 ] || fail "mocha ran no test"
 	if [ -n "$expect" ] && [ $((passing + ${pending:-0})) != "$expect" ]; then
