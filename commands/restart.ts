@@ -37,7 +37,7 @@ errors; a --run-on-* hook that exits non-zero gives its own status instead.`;
       if (status !== 0 && error instanceof cr.CrError) throw new cr.HookStatusError(error, status);
       throw error;
     }
-    const result = await cr.runRestart(opts, {json: this.jsonEnabled(), quiet: flags.quiet, verbose: flags.verbose ? 1 : 0}, (w) => this.warning(w));
+    const result = await cr.runRestart(opts, {json: this.jsonEnabled(), quiet: flags.quiet, verbose: flags.verbose ? 1 : 0}, (w) => this.warning(w), false, (n) => this.note(`cr: ${n}`));
     if (opts.kmsg === 'warning') for (const line of result.log) this.note(`- ${line}`);
     if (flags.verbose) this.note(`Restarted ${result.processes} process(es), pid ${result.pid}; the job ended with ${result.exit?.signal ?? `status ${result.exit?.code ?? 0}`}`);
     this.printJson(result);

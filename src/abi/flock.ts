@@ -11,7 +11,11 @@ function load() {
   return flockFn;
 }
 
-/** Try to take an exclusive lock on `fd` without waiting: 0, or the errno (EWOULDBLOCK: held). */
+/** Try to take an exclusive lock on `fd` without waiting: 0, or the errno (EWOULDBLOCK: held).
+ *  CR_TEST_FLOCK_ERRNO=N (tests only) makes every call fail with errno N, as flock(2) does on a
+ *  file system without it (Lustre mounted without -o flock: ENOSYS). */
 export function tryLockExclusive(fd: number): number {
+  const forced = process.env.CR_TEST_FLOCK_ERRNO;
+  if (forced && /^\d+$/.test(forced)) return Number(forced);
   return load()(fd, LOCK_EX | LOCK_NB) === 0 ? 0 : koffi().errno();
 }

@@ -12,6 +12,7 @@ export const restartFlags = {
   file: Flags.string({char: 'f', summary: 'Restart from the context file FILE.', ...repeatable, helpGroup: src, helpValue: 'FILE'}),
   fd: Flags.integer({char: 'F', summary: 'Restart from the already open file descriptor FD.', ...repeatable, helpGroup: src, helpValue: 'FD'}),
   latest: Flags.string({summary: 'Restart from the newest checkpoint in DIR that verifies (older ones are tried, with a warning, if it does not).', ...repeatable, helpGroup: src, helpValue: 'DIR'}),
+  job: Flags.string({summary: 'With --latest: the job whose newest checkpoint to take (default: the batch job id, else the only job in DIR).', helpGroup: src, helpValue: 'NAME'}),
   relocate: Flags.string({summary: 'Map recorded paths under OLD to NEW (absolute paths, at most 16; `\\=` escapes =).', ...repeatable, helpValue: 'OLD=NEW'}),
   'restore-pid': Flags.boolean({summary: 'Restore the recorded pids; fail if one is in use (default).', allowNo: true, helpGroup: ids}),
   'restore-pgid': Flags.boolean({summary: 'Restore the recorded process group ids.', allowNo: true, helpGroup: ids}),

@@ -5,11 +5,13 @@ import {describeIssue, type RestartOptions, RestartOptionsSchema} from '../schem
 import {flagOrder, lastOf, lastValue, resolveKmsg, resolveSignal} from './common-flag-defs.js';
 import {parseRelocations} from './relocate.js';
 import {checkFdFlag} from './fd-check.js';
+import {checkJobName} from '../store/naming.js';
 
 export interface RestartFlags {
   file?: string[];
   fd?: number[];
   latest?: string[];
+  job?: string;
   relocate?: string[];
   signal?: string[];
   'restore-pid'?: boolean;
@@ -50,7 +52,7 @@ export function restartOptionsFromFlags(
 ): RestartOptions {
   const order = flagOrder(raw);
   const srcFlag = lastOf(order, ['file', 'fd', 'latest']);
-  let source: RestartOptions['source'];
+  let source: RestartOptions['source'] | undefined;
   if (srcFlag && file !== undefined) throw new UsageError(`Expected no FILE argument with --${srcFlag}, got \`${file}\``);
   if (srcFlag === 'fd') {
     const fd = lastValue(flags.fd)!;
@@ -59,8 +61,10 @@ export function restartOptionsFromFlags(
   } else if (srcFlag === 'latest') {
     const dir = lastValue(flags.latest)!;
     if (dir === '') throw new UsageError('Expected --latest to be a checkpoint directory, got an empty string');
-    source = {kind: 'latest', dir: path.resolve(cwd, dir)};
-  } else {
+    source = {kind: 'latest', dir: path.resolve(cwd, dir), ...(flags.job === undefined ? {} : {job: checkJobName(flags.job, '--job')})};
+  }
+  if (flags.job !== undefined && srcFlag !== 'latest') throw new UsageError('Expected --job to come with --latest DIR');
+  if (source === undefined) {
     const f = srcFlag === 'file' ? lastValue(flags.file) : file;
     if (f === '') throw new UsageError(`Expected ${srcFlag === 'file' ? '--file' : 'FILE'} to be a context file, got an empty string`);
     if (!f) throw new UsageError('Missing FILE argument (the context file): give FILE, --file FILE, --fd FD or --latest DIR (cr never reads it from stdin)');

@@ -20,7 +20,7 @@ import {
   openFilesOf,
   PendingFile,
   removeIncomplete,
-  removeStaleTemps,
+  removeStaleJobTemps,
   GrowingFileSha256,
   writeManifest,
   manifestPathFor,
@@ -144,8 +144,8 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
           if (store) {
             c.lock = lockJob(store.dir, store.job);
             c.cleaned = removeIncomplete(store.dir, store.job);
+            removeStaleJobTemps(c.lock);
             const next = nextCheckpoint(store.dir, store.job);
-            removeStaleTemps(next.file, true);
             c.sequence = next.sequence;
             c.destination = {kind: 'file', path: next.file, policy: 'atomic', sync: store.sync};
             task.title = `Request: checkpoint ${opts.scope} ${opts.target} into ${next.file}`;

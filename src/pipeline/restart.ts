@@ -126,14 +126,21 @@ export class HookStatusError extends CrError {
 /** The whole of `cr restart`: restart, hooks, then wait for the job and report how it ended.
  *  SIGINT/SIGTERM cancel the request while it is being made; afterwards they go to the job.
  *  With `detach`, it returns once the job is restored (exit: null): the job runs on without cr. */
-export async function runRestart(opts: RestartOptions, mode: OutputMode, onWarning: (text: string) => void = () => {}, detach = false): Promise<RestartResult> {
+export async function runRestart(
+  opts: RestartOptions,
+  mode: OutputMode,
+  onWarning: (text: string) => void = () => {},
+  detach = false,
+  onNote: (text: string) => void = () => {},
+): Promise<RestartResult> {
   const relay = new SignalRelay().start();
   try {
     let running: RunningRestart;
     try {
       if (opts.source.kind === 'latest') {
-        const file = await latestGood(opts.source.dir, (r) => onWarning(`skipping ${r.file}: ${r.problems.join('; ')}`), opts.source.job);
-        opts = {...opts, source: {kind: 'file', path: file}};
+        const pick = await latestGood(opts.source.dir, (r) => onWarning(`skipping ${r.file}: ${r.problems.join('; ')}`), opts.source.job);
+        onNote(`--latest: restarting job ${pick.job} from ${pick.file} (sequence ${pick.sequence})`);
+        opts = {...opts, source: {kind: 'file', path: pick.file}};
       }
       if (opts.source.kind === 'file') reportRecordedFiles(opts.source.path, opts.relocate, onWarning);
       running = await startRestart(opts, mode, relay.abort.signal, detach);

@@ -1,8 +1,8 @@
 // `cr ls`, `cr verify` and `cr restart --latest`: reading a checkpoint directory.
 import fs from 'node:fs';
 import path from 'node:path';
-import {CrError, E} from '../errors/index.js';
-import {listCheckpoints, type VerifyReport, verifyCheckpoint, verifyPath} from '../store/index.js';
+import {CrError, E, UsageError} from '../errors/index.js';
+import {batchJobName, listCheckpoints, type VerifyReport, verifyCheckpoint, verifyPath} from '../store/index.js';
 
 export interface ListEntry {
   file: string;
@@ -48,15 +48,56 @@ export async function verifyStore(target: string): Promise<VerifyReport[]> {
   return (await verifyPath(target)).map((r) => ({...r, file: path.resolve(r.file)}));
 }
 
-/** The newest checkpoint of `dir` (of `job` only, if given) that verifies; `onSkip` hears about
- *  each newer one that does not. */
-export async function latestGood(dir: string, onSkip: (r: VerifyReport) => void, job?: string): Promise<string> {
+/** The batch job cr runs in, as a job name, when there is one (a malformed id names no job). */
+export function batchJobCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  try {
+    const j = batchJobName(env);
+    return j ? [j] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Which job's checkpoints `--latest DIR` takes: `job` when given; else, inside a batch job, the
+ *  first of `candidates` (the scheduler's names for it) that has checkpoints in `dir`, and none
+ *  other; else (outside one) the only job in `dir`. Never another job's image: a directory of
+ *  several jobs and no name for one of them is refused. */
+export function pickJob(dir: string, job: string | undefined, candidates: string[], how = 'name one with --job NAME'): string {
+  if (job !== undefined) return job;
+  const jobs = [...new Set(listCheckpoints(dir).map((c) => c.job))];
+  const held = jobs.length > 0 ? ` (it holds ${jobs.join(', ')}: ${how})` : '';
+  if (candidates.length > 0) {
+    const match = candidates.find((c) => jobs.includes(c));
+    if (match) return match;
+    throw new CrError(`Restart failed: no checkpoint of job ${candidates.join(' or ')} in ${dir}${held}`, {exitCode: E.ENOENT, code: 'ENOENT'});
+  }
+  if (jobs.length === 1) return jobs[0];
+  if (jobs.length === 0) throw new CrError(`Restart failed: no checkpoint in ${dir}`, {exitCode: E.ENOENT, code: 'ENOENT'});
+  throw new UsageError(`Expected ${dir} to hold one job's checkpoints, it holds ${jobs.length} jobs' (${jobs.join(', ')}): ${how}`);
+}
+
+export interface LatestPick {
+  file: string;
+  job: string;
+  sequence: number;
+}
+
+/** The newest checkpoint of one job in `dir` (pickJob says which) that verifies; `onSkip` hears
+ *  about each newer one of that job that does not. */
+export async function latestGood(
+  dir: string,
+  onSkip: (r: VerifyReport) => void,
+  job?: string,
+  candidates: string[] = batchJobCandidates(),
+  how?: string,
+): Promise<LatestPick> {
   needDir(dir, '--latest');
-  const all = listCheckpoints(dir, job).reverse();
+  const picked = pickJob(dir, job, candidates, how);
+  const all = listCheckpoints(dir, picked).reverse();
   for (const c of all) {
     const r = await verifyCheckpoint(c.file);
-    if (r.ok) return c.file;
+    if (r.ok) return {file: c.file, job: picked, sequence: c.sequence};
     onSkip(r);
   }
-  throw new CrError(`Restart failed: no checkpoint${job ? ` of job ${job}` : ''} in ${dir} verifies (${all.length} found)`, {exitCode: E.ENOENT, code: 'ENOENT'});
+  throw new CrError(`Restart failed: no checkpoint of job ${picked} in ${dir} verifies (${all.length} found)`, {exitCode: E.ENOENT, code: 'ENOENT'});
 }

@@ -26,6 +26,19 @@ export function readStat(pid: number): ProcStat | undefined {
   return {pid, state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), sid: Number(f[3])};
 }
 
+/** When `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat), or undefined when it
+ *  is gone: with the pid, it tells a process from a later one that reused its pid. */
+export function startTimeOf(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const t = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return Number.isSafeInteger(t) ? t : undefined;
+}
+
 /** Whether `pid` is a live (not zombie) process. */
 export const isAlive = (pid: number) => readStat(pid) !== undefined;
 

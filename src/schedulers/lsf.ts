@@ -56,26 +56,43 @@ export async function echkpnt(req: EchkpntRequest, mode: OutputMode, env: NodeJS
   if (!dir) throw new UsageError(`${who}: no checkpoint directory: give -d DIR or set LSB_CHKPNT_DIR`);
   const {target, scope} = jobTarget(id, opts.has('x') ? 'tree' : 'pgrp');
   const signal = opts.has('k') ? 9 : opts.has('s') ? 19 : 0;
+  const job = jobName(undefined, target, env);
   fs.mkdirSync(dir, {recursive: true});
-  const destination = {kind: 'store' as const, dir: path.resolve(dir), job: jobName(undefined, target, env), keep: req.keep, sync: true};
+  const destination = {kind: 'store' as const, dir: path.resolve(dir), job, keep: req.keep, sync: true};
   return runCheckpoint(checkpointOptions(target, scope, destination, signal, opts.has('c')), mode);
 }
 
 export interface ErestartResult {
   file: string;
+  /** The job whose newest checkpoint was taken. */
+  job: string;
   restartCmd: string;
   command: string;
 }
 
-/** erestart.cr: write `LSB_RESTART_CMD=<cr restart FILE>` for the newest checkpoint that verifies. */
-export async function erestart(argv: string[], cr: string, onSkip: (text: string) => void): Promise<ErestartResult> {
+/** erestart.cr: write `LSB_RESTART_CMD=<cr restart FILE>` for the job's newest checkpoint that verifies. */
+/** The names the job restarted by erestart may have: brestart gives it a new job id (LSB_JOBID) and
+ *  links the old checkpoint directory, named for the old id, to the new one. */
+function lsfJobCandidates(dir: string, env: NodeJS.ProcessEnv): string[] {
+  const index = env.LSB_JOBINDEX && env.LSB_JOBINDEX !== '0' ? `_${env.LSB_JOBINDEX}` : '';
+  let real = dir;
+  try {
+    real = fs.realpathSync(dir);
+  } catch {
+    // latestGood names the missing directory
+  }
+  const ids = [env.LSB_JOBID, path.basename(dir), path.basename(real)].filter((id): id is string => !!id);
+  return [...new Set(ids.flatMap((id) => [`lsf.${id}${index}`, `lsf.${id}`]))];
+}
+
+export async function erestart(argv: string[], cr: string, onSkip: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<ErestartResult> {
   const who = 'erestart.cr';
   const {operands} = getopt(argv, 'cf', '', who);
   if (operands.length !== 1) throw new UsageError(`${who}: expected one checkpoint_dir, got ${operands.length}${operands.length ? `: ${operands.join(' ')}` : ''}`);
   const dir = path.resolve(operands[0]);
   const restartCmd = path.join(dir, '.restart_cmd');
   fs.rmSync(restartCmd, {force: true});
-  const file = await latestGood(dir, (r) => onSkip(`skipping ${r.file}: ${r.problems.join('; ')}`));
+  const {file, job} = await latestGood(dir, (r) => onSkip(`skipping ${r.file}: ${r.problems.join('; ')}`), undefined, lsfJobCandidates(dir, env), 'set LSB_JOBID to its job id');
   const command = `${shellWord(cr)} restart ${shellWord(file)}`;
   const tmp = path.join(dir, `.restart_cmd.${process.pid}.tmp`);
   try {
@@ -86,5 +103,5 @@ export async function erestart(argv: string[], cr: string, onSkip: (text: string
     const errno = Math.abs((error as NodeJS.ErrnoException).errno ?? E.EIO);
     throw new CrError(`${who}: cannot write ${restartCmd}: ${(error as Error).message}`, {exitCode: errno & 0xff || 1, code: 'EWRITE'});
   }
-  return {file, restartCmd, command};
+  return {file, job, restartCmd, command};
 }

@@ -10,7 +10,7 @@ import type {OutputMode} from '../pipeline/renderer.js';
 import {type RestartResult, runRestart} from '../pipeline/restart.js';
 import {readStat} from '../procfs/stat.js';
 import type {RestartOptions} from '../schema/index.js';
-import {sanitizeJob} from '../store/naming.js';
+import {checkJobName} from '../store/naming.js';
 import {jobTarget} from './job-processes.js';
 import {absDirArg, checkpointOptions, intArg, jobIdArg, positional, restartOptions} from './options.js';
 
@@ -19,7 +19,7 @@ const ARGS = ['sid', 'jobid', 'dir'];
 function parse(argv: string[], who: string) {
   const a = positional(argv, ARGS, who);
   const jobId = jobIdArg(a.jobid, 'jobid');
-  return {sid: intArg(a.sid, 'sid', 1), job: sanitizeJob(`pbs.${jobId}`), dir: path.join(absDirArg(a.dir, 'DIR'), jobId)};
+  return {sid: intArg(a.sid, 'sid', 1), job: checkJobName(`pbs.${jobId}`, 'jobid'), dir: path.join(absDirArg(a.dir, 'DIR'), jobId)};
 }
 
 /** Checkpoint the job's session leader tree; `abort` kills the job afterwards (checkpoint_abort). */

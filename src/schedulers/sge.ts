@@ -8,7 +8,7 @@ import path from 'node:path';
 import {type CheckpointResult, runCheckpoint} from '../pipeline/checkpoint.js';
 import type {OutputMode} from '../pipeline/renderer.js';
 import type {RestartOptions} from '../schema/index.js';
-import {listCheckpoints, sanitizeJob} from '../store/naming.js';
+import {checkJobName, listCheckpoints} from '../store/naming.js';
 import {jobTarget} from './job-processes.js';
 import {UsageError} from '../errors/index.js';
 import {absDirArg, checkpointOptions, intArg, jobIdArg, restartOptions} from './options.js';
@@ -32,7 +32,7 @@ function parse(j: SgeJob, env: NodeJS.ProcessEnv = process.env) {
   const id = jobIdArg(j.jobId);
   const task = taskId(env);
   const each = task ? `${id}.${task}` : id;
-  return {job: sanitizeJob(`sge.${each}`), dir: path.join(absDirArg(j.ckptDir, 'ckpt_dir'), each)};
+  return {job: checkJobName(`sge.${each}`, 'job_id'), dir: path.join(absDirArg(j.ckptDir, 'ckpt_dir'), each)};
 }
 
 /** ckpt_command (the job runs on) and migr_command (`kill`: the job is killed after it). */

@@ -93,7 +93,7 @@ export type SlurmRestartPlan = {kind: 'restart'; file: string} | {kind: 'fresh'}
 export async function slurmRestartPlan(req: SlurmRestartRequest, warn: (text: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<SlurmRestartPlan> {
   const job = jobName(req.job, 0, env);
   try {
-    return {kind: 'restart', file: await latestGood(req.dir, (r) => warn(`skipping ${r.file}: ${r.problems.join('; ')}`), job)};
+    return {kind: 'restart', file: (await latestGood(req.dir, (r) => warn(`skipping ${r.file}: ${r.problems.join('; ')}`), job)).file};
   } catch (error) {
     if (!(error instanceof CrError) || (error.exitCode !== E.ENOENT && error.exitCode !== E.ENOTDIR)) throw error;
     warn(`${error.message.replace(/^Restart failed: /, '')}: starting the job from the beginning`);

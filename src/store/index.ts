@@ -9,3 +9,4 @@ export * from './naming.js';
 export * from './verify.js';
 export * from './file-check.js';
 export * from './lock.js';
+export * from './lease-lock.js';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import * as z from 'zod/mini';
 import {fsyncDirectory} from './publish.js';
 import {faultPoint} from '../util/crash-point.js';
+import {tempPathFor} from './temp-files.js';
 
 export const MANIFEST_FORMAT = 'cr-checkpoint-manifest';
 export const MANIFEST_VERSION = 1;
@@ -51,7 +52,7 @@ export const manifestPathFor = (contextFile: string) => `${contextFile}.json`;
 /** Write `manifest` next to its context file: temporary name, fsync, rename, fsync of the directory. */
 export function writeManifest(contextFile: string, manifest: Manifest): string {
   const final = manifestPathFor(contextFile);
-  const tmp = path.join(path.dirname(final), `.${path.basename(final)}.${process.pid}.cr-tmp`);
+  const tmp = tempPathFor(final);
   const fd = fs.openSync(tmp, 'wx', 0o444);
   try {
     faultPoint('manifest-write');

@@ -83,7 +83,7 @@ describe('cr checkpoint flags', () => {
     expect((await opts('-f', 'x.ctx', '5')).destination).to.include({kind: 'file', path: '/work/dir/x.ctx'});
     expect((await opts('-f', '/abs/y', '5')).destination).to.include({path: '/abs/y'});
     expect((await opts('--dir', 'ck', '5')).destination).to.deep.equal({kind: 'store', dir: '/work/dir/ck', job: 'pid5', keep: undefined, sync: true});
-    expect((await opts('-d', 'ck', '--job', 'my job', '--keep', '3', '5')).destination).to.include({job: 'my_job', keep: 3});
+    expect((await opts('-d', 'ck', '--job', 'my job', '--keep', '3', '5')).destination).to.include({job: 'my job', keep: 3});
     expect((await opts('-f', 'a', '-c', '5')).destination).to.include({path: '/work/dir/context.5'});
     // A descriptor of the caller's, open for writing (cr refuses its own: test/cli/bad-input.test.ts).
     const fd = fs.openSync(path.join(os.tmpdir(), `cr-flags-${process.pid}.ctx`), 'w');

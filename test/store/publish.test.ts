@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {execFileSync} from 'node:child_process';
-import {checkFileDestination, DestinationError, PendingFile, PublishError, removeStaleTemps, tempPathFor} from '../../src/store/index.js';
+import {checkFileDestination, DestinationError, hostTag, PendingFile, PublishError, removeStaleTemps, tempPathFor} from '../../src/store/index.js';
+import {startTimeOf} from '../../src/procfs/stat.js';
 import {KernelError} from '../../src/errors/index.js';
 
 describe('checkpoint file publishing', () => {
@@ -94,11 +95,13 @@ describe('checkpoint file publishing', () => {
 
   it('removes temporaries left by a dead writer, but not a live one', () => {
     const final = path.join(dir, 'context.9');
-    const dead = path.join(dir, '.context.9.999999.cr-tmp');
-    const live = path.join(dir, `.context.9.${process.ppid}.cr-tmp`);
-    const other = path.join(dir, '.context.10.999999.cr-tmp');
+    // Names as tempPathFor makes them: host, pid, the pid's start time (shared-dir.test.ts has more).
+    const name = (base: string, pid: number, start: number) => `.${base}@${hostTag()}.${pid}.${start}.cr-tmp`;
+    const dead = path.join(dir, name('context.9', 999999, 1));
+    const live = path.join(dir, name('context.9', process.ppid, startTimeOf(process.ppid)!));
+    const other = path.join(dir, name('context.10', 999999, 1));
     for (const f of [dead, live, other]) fs.writeFileSync(f, 'x');
-    expect(removeStaleTemps(final)).to.deep.equal(['.context.9.999999.cr-tmp']);
+    expect(removeStaleTemps(final)).to.deep.equal([path.basename(dead)]);
     expect(fs.existsSync(live) && fs.existsSync(other)).to.equal(true);
   });
 
