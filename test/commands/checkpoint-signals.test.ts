@@ -10,7 +10,7 @@ import {itTestKernel, KERNEL, scaled} from '../helpers/kernel.js';
 import {ROOT, CR_BIN} from '../helpers/paths.js';
 import {kernelEnv, procState, scratchDir, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
 
-const slow = {CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(4 << 20)};
+const slow = {CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(1 << 20)};
 const SLOW = 'a dump slowed by CR_TESTKERNEL_RATE';
 const PTY_RUN = path.join(ROOT, 'test', 'helpers', 'pty-run.py');
 const hasPty = spawnSync('python3', ['-c', 'import pty'], {stdio: 'ignore'}).status === 0;
