@@ -37,7 +37,7 @@ process.stdin.on('data', (d) => (input += d)).on('end', () => {
 `;
 
 /** stat(2) each of `paths` in a child process; answers by index, within `deadlineMs` of the
- *  child being up (and STAT_STARTUP_MS for that).*/
+ *  child being up (and STAT_STARTUP_MS for that). */
 export function statPaths(paths: string[], deadlineMs = STAT_DEADLINE_MS): Promise<StatAnswer[]> {
   const answers: StatAnswer[] = new Array(paths.length).fill(undefined);
   if (paths.length === 0) return Promise.resolve(answers);
