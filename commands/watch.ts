@@ -37,7 +37,7 @@ otherwise with the last checkpoint's exit status.`;
       (e) => this.note(e.ok ? `${e.at} checkpoint (${e.trigger}): ${e.file}` : `${e.at} checkpoint (${e.trigger}) failed: ${e.error}`),
       () => this.note(`watching ${opts.checkpoint.target}${flags.every ? ` every ${flags.every}` : ''}${opts.onSignals.length > 0 ? ` on ${opts.onSignals.join(', ')}` : ''}, into ${opts.checkpoint.destination.kind === 'store' ? opts.checkpoint.destination.dir : ''}`),
     );
-    const last = end.events.at(-1);
+    const last = end.events.findLast((e) => e.ok || e.exitCode !== undefined);
     if (end.exitCode !== 0) {
       throw new cr.CrError(`cr watch: ended: ${end.reason}; the last checkpoint failed: ${last!.error}`, {exitCode: end.exitCode, code: 'ECHECKPOINT'});
     }

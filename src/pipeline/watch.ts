@@ -24,12 +24,13 @@ export interface WatchEvent {
   ok: boolean;
   file?: string;
   error?: string;
-  /** A failed checkpoint's exit status. */
+  /** A failed checkpoint's exit status (none when it failed because the job had just ended). */
   exitCode?: number;
 }
 
 /** Why watch ended and the status it exits with: the last checkpoint's failure status when the
- *  last checkpoint failed, otherwise 0. */
+ *  last checkpoint failed, otherwise 0 (a checkpoint that found the job just ended, ESRCH, does
+ *  not count). */
 export interface WatchEnd {
   events: WatchEvent[];
   reason: string;
@@ -96,8 +97,11 @@ export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e:
         failures = 0;
       } catch (error) {
         const exitCode = error instanceof CrError ? error.exitCode : 1;
-        events.push({trigger, at, ok: false, error: (error as Error).message, exitCode});
-        failures++;
+        // The job ended during this checkpoint (no process left to checkpoint): the job's end, not
+        // a failure to protect it.
+        const jobEnded = error instanceof CrError && error.code === 'ESRCH' && !alive(target);
+        events.push({trigger, at, ok: false, error: (error as Error).message, ...(jobEnded ? {} : {exitCode})});
+        if (!jobEnded) failures++;
       } finally {
         current = undefined;
       }
@@ -109,6 +113,6 @@ export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e:
     for (const [sig, fn] of [...handlers, ...stops]) process.off(sig, fn);
   }
   const reason = stopped ? `stopped by ${stopped}` : failures >= MAX_FAILURES_IN_A_ROW ? `${failures} checkpoints in a row failed` : `process ${target} ended`;
-  const last = events.at(-1);
+  const last = events.findLast((e) => e.ok || e.exitCode !== undefined);
   return {events, reason, exitCode: last && !last.ok ? last.exitCode! : 0};
 }

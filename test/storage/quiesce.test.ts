@@ -187,10 +187,12 @@ describe('quiesce', () => {
       }
     })());
 
-  async function untilFile(file: string): Promise<void> {
+  /** Until `file` exists and `sleep MARKER` runs (the shell forks it before the touch, but the exec
+   *  may come after). */
+  async function untilStarted(file: string, marker: string): Promise<void> {
     const deadline = Date.now() + 10_000;
-    while (!fs.existsSync(file)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${file}`);
+    while (!fs.existsSync(file) || running(marker).length === 0) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${file} and sleep ${marker}`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }
@@ -213,8 +215,7 @@ describe('quiesce', () => {
     const q = quiesce(p, devices, f.ops, ac.signal);
     let e: QuiesceError;
     try {
-      await untilFile(`${dir}/started`);
-      expect(running(marker), 'the command runs').to.have.length(1);
+      await untilStarted(`${dir}/started`, marker);
     } finally {
       ac.abort('SIGTERM');
       e = await rejection(q);
@@ -233,7 +234,7 @@ describe('quiesce', () => {
     const ac = new AbortController();
     const r = runShellCommand(`trap '' TERM; sleep ${marker} & touch ${dir}/started; wait`, {}, ac.signal, 300);
     try {
-      await untilFile(`${dir}/started`);
+      await untilStarted(`${dir}/started`, marker);
     } finally {
       ac.abort('SIGTERM');
     }
