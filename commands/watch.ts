@@ -7,7 +7,10 @@ export default class Watch extends CrCommand {
 watch receives one of the --on-signal signals (the pattern batch schedulers use before a time limit or a
 preemption, e.g. Slurm's --signal=B:USR1@300). Checkpoints never overlap: the job lock in DIR, which the
 kernel releases if its holder dies, keeps other cr processes out too. Ends when the target ends; SIGINT and
-SIGTERM stop it unless they are --on-signal triggers. A failed checkpoint is reported and watching goes on.`;
+SIGTERM (and SIGHUP, SIGQUIT) stop it unless they are --on-signal triggers; one that arrives during a checkpoint
+abandons it, cleaned up as by cr checkpoint. A failed checkpoint is reported and watching goes on, up to 3 failures in
+a row, then watch ends. Watch prints why it ended; it exits 0 when the last checkpoint succeeded (or none was taken),
+otherwise with the last checkpoint's exit status.`;
   static override examples = [
     '<%= config.bin %> watch 4242 --every 30m --dir /scratch/ckpt --keep 3',
     '<%= config.bin %> watch 4242 --on-signal USR1 --dir /scratch/ckpt --keep 2',
@@ -28,12 +31,17 @@ SIGTERM stop it unless they are --on-signal triggers. A failed checkpoint is rep
     this.quiet = flags.quiet;
     const cr = await import('../src/index.js');
     const opts = cr.watchOptionsFromFlags(flags, args.pid);
-    const events = await cr.runWatch(
+    const end = await cr.runWatch(
       opts,
       {json: this.jsonEnabled(), quiet: flags.quiet, verbose: 0},
       (e) => this.note(e.ok ? `${e.at} checkpoint (${e.trigger}): ${e.file}` : `${e.at} checkpoint (${e.trigger}) failed: ${e.error?.message}`),
       () => this.note(`watching ${opts.checkpoint.target}${flags.every ? ` every ${flags.every}` : ''}${opts.onSignals.length > 0 ? ` on ${opts.onSignals.join(', ')}` : ''}, into ${opts.checkpoint.destination.kind === 'store' ? opts.checkpoint.destination.dir : ''}`),
     );
-    return {target: opts.checkpoint.target, checkpoints: events};
+    const last = end.events.findLast((e) => e.ok || e.exitCode !== undefined);
+    if (end.exitCode !== 0) {
+      throw new cr.CrError(`cr watch: ended: ${end.reason}; the last checkpoint failed: ${last!.error}`, {exitCode: end.exitCode, code: 'ECHECKPOINT'});
+    }
+    this.note(`cr watch: ended: ${end.reason}`);
+    return {target: opts.checkpoint.target, checkpoints: end.events, ended: end.reason};
   }
 }

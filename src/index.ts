@@ -2,6 +2,7 @@
 export {blcrInfo, type BlcrInfo} from './engines/blcr/info.js';
 export {runCheckpoint, type CheckpointResult} from './pipeline/checkpoint.js';
 export {standAsideIfInScope} from './pipeline/stand-aside.js';
+export {abortOnCleanupSignals, CLEANUP_SIGNALS} from './pipeline/signal-relay.js';
 export type {OutputMode} from './pipeline/renderer.js';
 export {checkpointOptionsFromFlags, parseId} from './cli/checkpoint-flags.js';
 export {runProgram} from './engines/blcr/run.js';

@@ -62,6 +62,8 @@ export interface CheckpointResult {
   /** A harmful after-signal (or --quiesce): how long cr held the stopped targets between the end of
    *  the dump and their release (ms); null when the kernel was asked for the signal itself. */
   heldMs: number | null;
+  /** Files the targets use whose stat(2) did not answer in time (preflight; a hung mount?). */
+  warnings: string[];
 }
 
 /** How often a long dump reports progress as a line of its own. */
@@ -95,11 +97,12 @@ interface Ctx {
   heldMs?: number;
   guard?: SuspendGuard;
   quiesce?: QuiesceReport;
+  warnings: string[];
 }
 
 /** Run one checkpoint. `signal` aborts it (the request is cancelled, nothing is published). */
 export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, signal?: AbortSignal): Promise<CheckpointResult> {
-  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), startedAt: new Date().toISOString(), bytes: 0, openFiles: [], removed: [], cleaned: [], targets: [], held: [], stoppedBefore: [], requested: false};
+  const ctx: Ctx = {engine: new BlcrCheckpoint(), started: performance.now(), startedAt: new Date().toISOString(), bytes: 0, openFiles: [], removed: [], cleaned: [], targets: [], held: [], stoppedBefore: [], requested: false, warnings: []};
   const deadline = opts.timeSec > 0 ? ctx.started + opts.timeSec * 1000 : undefined;
   const d = opts.destination;
   const store = d.kind === 'store' ? d : undefined;
@@ -129,7 +132,12 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
           // pids, and the processes already stopped (a hold never continues them).
           const scope = store || qplan || hold ? pidsInScope(opts.target, opts.scope) : [];
           // The files the targets use, for the manifest: read now, before any signal ends them.
-          if (store) c.openFiles = openFilesOf(scope);
+          if (store) {
+            const {files, unstatted} = await openFilesOf(scope);
+            c.openFiles = files;
+            c.warnings.push(...unstatted);
+            if (!mode.json && !mode.quiet) for (const w of unstatted) process.stderr.write(`cr: warning: ${w}\n`);
+          }
           if (hold) c.stoppedBefore = stoppedNow(scope);
           // --quiesce: every device and the log server are checked before the targets are touched.
           if (qplan) {
@@ -324,6 +332,7 @@ export async function runCheckpoint(opts: CheckpointOptions, mode: OutputMode, s
     log: ctx.engine.log,
     quiesce: ctx.quiesce ?? null,
     heldMs: ctx.heldMs ?? null,
+    warnings: ctx.warnings,
   };
 }
 

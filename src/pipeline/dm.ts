@@ -150,20 +150,29 @@ export async function dmWait(name: string, flags: {event?: number; timeout?: str
     throw new UsageError(`Expected --event to be an event number (0 to 4294967295), got \`${flags.event}\``);
   }
   const c = opts.control ?? DmControl.open();
-  const after = flags.event ?? (await c.info(name)).eventNr;
-  let timer: NodeJS.Timeout | undefined;
-  const waited = c.wait(name, after);
-  const expired =
-    timeoutMs === undefined
-      ? undefined
-      : new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new CrError(`cr dm wait: no event on ${name} within ${flags.timeout} (event number still ${after})`, {exitCode: E.ETIME, code: 'ETIME'})),
-            timeoutMs,
-          );
-        });
-  // On expiry the worker thread stays blocked in DEV_WAIT; it ends with the process.
-  const r = await (expired ? Promise.race([waited, expired]) : waited).finally(() => clearTimeout(timer));
-  if (!opts.control) c.close();
-  return {name, after, eventNr: r.info.eventNr, info: r.info, targets: r.targets.map(jsonTarget)};
+  try {
+    const after = flags.event ?? (await c.info(name)).eventNr;
+    // Without a bound, DEV_WAIT (it blocks a worker thread until the event; SIGINT ends cr). With
+    // --timeout, DEV_STATUS every WAIT_POLL_MS instead: a DEV_WAIT still blocked in the kernel at
+    // expiry would keep cr from exiting (Node joins its worker threads at exit), so the bounded
+    // wait leaves nothing blocked behind. The event counter only grows, so no event is missed.
+    const r = timeoutMs === undefined ? await c.wait(name, after) : await pollEvent(c, name, after, timeoutMs, flags.timeout!);
+    return {name, after, eventNr: r.info.eventNr, info: r.info, targets: r.targets.map(jsonTarget)};
+  } finally {
+    if (!opts.control) c.close();
+  }
+}
+
+/** How often a bounded `dm wait` looks at the event counter. */
+export const WAIT_POLL_MS = 100;
+
+async function pollEvent(c: DmControl, name: string, after: number, timeoutMs: number, text: string): Promise<{info: DmInfo; targets: DmTarget[]}> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const info = await c.info(name);
+    if (info.eventNr !== after) return {info, targets: info.activePresent ? await c.table(name, 'status') : []};
+    const left = deadline - performance.now();
+    if (left <= 0) throw new CrError(`cr dm wait: no event on ${name} within ${text} (event number still ${after})`, {exitCode: E.ETIME, code: 'ETIME'});
+    await new Promise((r) => setTimeout(r, Math.min(WAIT_POLL_MS, left)));
+  }
 }

@@ -28,6 +28,6 @@ export function quiesceOps(socket: string, onStep: (text: string) => void): Quie
         waitFor: (uuids, events, after, timeoutMs) => client!.waitFor({uuids, events, after, timeoutMs}),
       };
     },
-    runCommand: (command, env) => runShellCommand(command, env),
+    runCommand: (command, env, signal) => runShellCommand(command, env, signal),
   };
 }

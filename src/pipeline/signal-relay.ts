@@ -46,3 +46,17 @@ export class SignalRelay {
     if (STOPS.includes(sig)) process.kill(process.pid, 'SIGSTOP');
   }
 }
+
+/** The signals that end a checkpoint cleanly, on and off a terminal: the request is abandoned,
+ *  the kernel is waited for, held targets are continued, the temporary removed; exit 128 + signo. */
+export const CLEANUP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/** Abort `abort` on the first of CLEANUP_SIGNALS; a later one calls `again` (cr is already
+ *  cleaning up: BLCR cannot cancel a dump, so it is not cut short). Returns the undo. */
+export function abortOnCleanupSignals(abort: AbortController, again: (sig: NodeJS.Signals) => void = () => {}): () => void {
+  const on = (sig: NodeJS.Signals) => (abort.signal.aborted ? again(sig) : abort.abort(sig));
+  for (const sig of CLEANUP_SIGNALS) process.on(sig, on);
+  return () => {
+    for (const sig of CLEANUP_SIGNALS) process.off(sig, on);
+  };
+}

@@ -5,6 +5,11 @@ import {CrError, type ErrorBody, errorBody} from '../errors/index.js';
 import type {CheckpointOptions} from '../schema/index.js';
 import {type CheckpointResult, runCheckpoint} from './checkpoint.js';
 import type {OutputMode} from './renderer.js';
+import {CLEANUP_SIGNALS} from './signal-relay.js';
+
+/** Watch gives up after this many failed checkpoints in a row (the job may run on unprotected, so
+ *  the batch script is told, by watch's exit status, rather than waiting for the job to end). */
+export const MAX_FAILURES_IN_A_ROW = 3;
 
 export interface WatchOptions {
   checkpoint: CheckpointOptions;
@@ -20,6 +25,17 @@ export interface WatchEvent {
   file?: string;
   /** Why the checkpoint failed, as every --json error is given. */
   error?: ErrorBody;
+  /** A failed checkpoint's exit status (none when it failed because the job had just ended). */
+  exitCode?: number;
+}
+
+/** Why watch ended and the status it exits with: the last checkpoint's failure status when the
+ *  last checkpoint failed, otherwise 0 (a checkpoint that found the job just ended, ESRCH, does
+ *  not count). */
+export interface WatchEnd {
+  events: WatchEvent[];
+  reason: string;
+  exitCode: number;
 }
 
 /** The duration parser, from its one home (kept here for the modules that import it from watch). */
@@ -27,8 +43,10 @@ export {parseDuration} from '../util/duration.js';
 
 const alive = isAlive;
 
-/** Watch until the target ends (or SIGINT/SIGTERM that is not a trigger). Returns what happened. */
-export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e: WatchEvent) => void, onStart: () => void = () => {}): Promise<WatchEvent[]> {
+/** Watch until the target ends, a stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT that is not a
+ *  trigger; it also abandons a checkpoint in progress, cleaned up as `cr checkpoint` does), or
+ *  MAX_FAILURES_IN_A_ROW failed checkpoints. Returns what happened and why it ended. */
+export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e: WatchEvent) => void, onStart: () => void = () => {}): Promise<WatchEnd> {
   const target = opts.checkpoint.target;
   if (!alive(target)) throw new CrError(`cr watch: no process ${target}`, {exitCode: 3, code: 'ESRCH'});
   const events: WatchEvent[] = [];
@@ -39,18 +57,21 @@ export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e:
     wake?.();
   };
   let stopped: string | undefined;
+  let current: AbortController | undefined;
   const stop = (sig: NodeJS.Signals) => {
-    stopped = sig;
+    stopped ??= sig;
+    current?.abort(sig);
     wake?.();
   };
   const handlers = opts.onSignals.map((sig) => [sig, () => kick(sig)] as const);
-  const stops = (['SIGINT', 'SIGTERM'] as NodeJS.Signals[]).filter((s) => !opts.onSignals.includes(s)).map((sig) => [sig, () => stop(sig)] as const);
+  const stops = CLEANUP_SIGNALS.filter((s) => !opts.onSignals.includes(s)).map((sig) => [sig, () => stop(sig)] as const);
   for (const [sig, fn] of [...handlers, ...stops]) process.on(sig, fn);
   const timer = opts.everyMs ? setInterval(() => kick('every'), opts.everyMs) : undefined;
   const poll = setInterval(() => wake?.(), 250);
   onStart();
+  let failures = 0;
   try {
-    while (!stopped && alive(target)) {
+    while (!stopped && alive(target) && failures < MAX_FAILURES_IN_A_ROW) {
       if (queue.length === 0) {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
@@ -60,11 +81,20 @@ export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e:
       queue.length = 0; // triggers that arrived meanwhile are served by this checkpoint
       const at = new Date().toISOString();
       let result: CheckpointResult | undefined;
+      current = new AbortController();
       try {
-        result = await runCheckpoint(opts.checkpoint, {...mode, quiet: true});
+        result = await runCheckpoint(opts.checkpoint, {...mode, quiet: true}, current.signal);
         events.push({trigger, at, ok: true, file: result.file ?? undefined});
+        failures = 0;
       } catch (error) {
-        events.push({trigger, at, ok: false, error: errorBody(error as Error)});
+        const exitCode = error instanceof CrError ? error.exitCode : 1;
+        // The job ended during this checkpoint (no process left to checkpoint): the job's end, not
+        // a failure to protect it.
+        const jobEnded = error instanceof CrError && error.code === 'ESRCH' && !alive(target);
+        events.push({trigger, at, ok: false, error: errorBody(error as Error), ...(jobEnded ? {} : {exitCode})});
+        if (!jobEnded) failures++;
+      } finally {
+        current = undefined;
       }
       report(events.at(-1)!);
     }
@@ -73,5 +103,7 @@ export async function runWatch(opts: WatchOptions, mode: OutputMode, report: (e:
     clearInterval(poll);
     for (const [sig, fn] of [...handlers, ...stops]) process.off(sig, fn);
   }
-  return events;
+  const reason = stopped ? `stopped by ${stopped}` : failures >= MAX_FAILURES_IN_A_ROW ? `${failures} checkpoints in a row failed` : `process ${target} ended`;
+  const last = events.findLast((e) => e.ok || e.exitCode !== undefined);
+  return {events, reason, exitCode: last && !last.ok ? last.exitCode! : 0};
 }

@@ -52,7 +52,9 @@ export interface QuiesceOps {
   devices: QuiesceDevices;
   /** Needed only when a device has a userspace log. */
   server: () => QuiesceLogServer;
-  runCommand: (command: string, env: Record<string, string>) => Promise<number>;
+  /** Runs the command; when `signal` aborts, ends it (and all it started) and resolves only once
+   *  it is gone, so that the devices are never resumed under a command still running. */
+  runCommand: (command: string, env: Record<string, string>, signal?: AbortSignal) => Promise<number>;
   onStep?: (text: string) => void;
   /** A watchdog that resumes the devices if cr dies while they are suspended (src/exec/guard.ts). */
   guard?: {suspending(name: string): void; resumed(name: string): void};
@@ -117,7 +119,8 @@ export async function quiesce(plan: QuiescePlan, devices: QuiescedDevice[], ops:
       checkAbort(signal);
       step(`run ${plan.command}`);
       const env = {...plan.env, CR_QUIESCED_DEVICES: devices.map((d) => d.name).join(' ')};
-      report.commandStatus = await ops.runCommand(plan.command, env);
+      report.commandStatus = await ops.runCommand(plan.command, env, signal);
+      checkAbort(signal);
       if (report.commandStatus !== 0) {
         throw new CrError(`--while-quiesced command \`${plan.command}\` exited with status ${report.commandStatus}`, {exitCode: report.commandStatus, code: 'EQUIESCECMD'});
       }

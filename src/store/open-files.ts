@@ -1,22 +1,53 @@
 // The files the targets have open or mapped, read from /proc before the checkpoint, for the manifest.
+// Only /proc is read here (readlink of /proc/PID/fd/N and /proc/PID/maps never touch the file's own
+// file system); the stat of the files themselves, which does and hangs on a hung mount, is bounded
+// in time and made off the event loop (src/exec/stat-paths.ts).
 import fs from 'node:fs';
+import {STAT_DEADLINE_MS, statPaths} from '../exec/stat-paths.js';
 import type {OpenFile} from './manifest.js';
 
-function describe(pid: number, use: string, p: string): OpenFile | undefined {
-  if (!p.startsWith('/') || p.startsWith('/proc/') || p.startsWith('/dev/') || p.endsWith(' (deleted)')) return undefined;
-  try {
-    const st = fs.statSync(p);
-    if (!st.isFile() && !st.isDirectory()) return undefined;
-    return {pid, use, path: p, size: st.isFile() ? st.size : null, mtimeMs: st.mtimeMs, inode: st.ino};
-  } catch {
-    return {pid, use, path: p, size: null, mtimeMs: null, inode: null};
-  }
+interface Use {
+  pid: number;
+  use: string;
+  path: string;
 }
 
-/** Open fds, mapped files, exe and cwd of `pids` (files that vanish while reading are skipped). */
-export function openFilesOf(pids: number[]): OpenFile[] {
-  const out: OpenFile[] = [];
+const worthStat = (p: string) => p.startsWith('/') && !p.startsWith('/proc/') && !p.startsWith('/dev/') && !p.endsWith(' (deleted)');
+
+/** The open files and what could not be looked at in time (a line each, for warnings). */
+export interface OpenFilesReport {
+  files: OpenFile[];
+  unstatted: string[];
+}
+
+/** Open fds, mapped files, exe and cwd of `pids` (files that vanish while reading are skipped):
+ *  regular files and directories with size, mtime and inode. A file whose stat does not answer
+ *  within `deadlineMs` (in all) is listed with nulls and named in `unstatted`. */
+export async function openFilesOf(pids: number[], deadlineMs = STAT_DEADLINE_MS): Promise<OpenFilesReport> {
+  const uses = usesOf(pids);
+  const unique = [...new Set(uses.map((u) => u.path))];
+  const answers = await statPaths(unique, deadlineMs);
+  const byPath = new Map(unique.map((p, i) => [p, answers[i]]));
+  const files: OpenFile[] = [];
+  const unstatted = new Set<string>();
+  for (const {pid, use, path} of uses) {
+    const a = byPath.get(path);
+    if (a === undefined) {
+      unstatted.add(path);
+      files.push({pid, use, path, size: null, mtimeMs: null, inode: null});
+    } else if ('error' in a) files.push({pid, use, path, size: null, mtimeMs: null, inode: null});
+    else if (a.kind !== 'other') files.push({pid, use, path, size: a.kind === 'file' ? a.size : null, mtimeMs: a.mtimeMs, inode: a.ino});
+  }
+  return {files, unstatted: [...unstatted].map((p) => `${p}: no answer to stat(2) within ${deadlineMs} ms (a hung mount?): recorded without size, mtime and inode`)};
+}
+
+/** What /proc says each pid uses: exe, cwd, fds, mappings (paths worth a stat only). */
+function usesOf(pids: number[]): Use[] {
+  const out: Use[] = [];
   for (const pid of pids) {
+    const add = (use: string, p: string | undefined) => {
+      if (p && worthStat(p)) out.push({pid, use, path: p});
+    };
     const link = (l: string) => {
       try {
         return fs.readlinkSync(`/proc/${pid}/${l}`);
@@ -24,22 +55,15 @@ export function openFilesOf(pids: number[]): OpenFile[] {
         return undefined;
       }
     };
-    for (const [use, l] of [['exe', 'exe'], ['cwd', 'cwd']] as const) {
-      const p = link(l);
-      const f = p && describe(pid, use, p);
-      if (f) out.push(f);
-    }
+    add('exe', link('exe'));
+    add('cwd', link('cwd'));
     let fds: string[] = [];
     try {
       fds = fs.readdirSync(`/proc/${pid}/fd`);
     } catch {
       continue;
     }
-    for (const fd of fds.sort((a, b) => Number(a) - Number(b))) {
-      const p = link(`fd/${fd}`);
-      const f = p && describe(pid, `fd ${fd}`, p);
-      if (f) out.push(f);
-    }
+    for (const fd of fds.sort((a, b) => Number(a) - Number(b))) add(`fd ${fd}`, link(`fd/${fd}`));
     let maps = '';
     try {
       maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
@@ -51,8 +75,7 @@ export function openFilesOf(pids: number[]): OpenFile[] {
       const p = line.split(/\s+/).slice(5).join(' ');
       if (!p || seen.has(p)) continue;
       seen.add(p);
-      const f = describe(pid, 'map', p);
-      if (f) out.push(f);
+      add('map', p);
     }
   }
   return out;

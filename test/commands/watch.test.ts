@@ -8,13 +8,13 @@ import {parseDuration} from '../../src/pipeline/watch.js';
 import {listCheckpoints} from '../../src/store/index.js';
 import {itTestKernel, KERNEL, scaled} from '../helpers/kernel.js';
 import {CR_BIN} from '../helpers/paths.js';
-import {type CrRun, kernelEnv, runCr, scratchDir, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
+import {type CrRun, kernelEnv, procState, runCr, scratchDir, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
 
 /** Checkpoints of `dir` that are published with their manifest. */
 const published = (dir: string, job?: string) => listCheckpoints(dir, job).filter((c) => fs.existsSync(`${c.file}.json`));
 
-function startWatch(args: string[]) {
-  const child = spawn(process.execPath, [CR_BIN, 'watch', ...args], {env: {...process.env, ...kernelEnv()}, stdio: ['ignore', 'pipe', 'pipe']});
+function startWatch(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [CR_BIN, 'watch', ...args], {env: {...process.env, ...kernelEnv(), ...env}, stdio: ['ignore', 'pipe', 'pipe']});
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -65,6 +65,29 @@ describe(`cr watch and the job lock (${KERNEL} kernel)`, function () {
     const r = await w.done;
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr.match(/checkpoint \(SIGUSR1\): /g)).to.have.length(2);
+    expect(r.stderr).to.contain(`cr watch: ended: process ${prog.pid} ended`);
+  });
+
+  itTestKernel('every checkpoint failing: ends after 3 in a row, says why, exits with the failure status (50)', 'CR_TESTKERNEL_FAIL', async () => {
+    const prog = await startCounter(['--interval-ms', '20']);
+    const w = startWatch([String(prog.pid), '--every', '100ms', '--dir', dir, '--job', 'f'], {CR_TESTKERNEL_FAIL: 'tempfail'});
+    const r = await w.done;
+    expect(r.code, r.stderr).to.equal(50);
+    expect(r.stderr.match(/checkpoint \(every\) failed/g)).to.have.length(3);
+    expect(r.stderr).to.match(/cr watch: ended: 3 checkpoints in a row failed; the last checkpoint failed: /);
+    expect(procState(prog.pid), 'the job runs on').to.be.oneOf(['R', 'S']);
+  });
+
+  itTestKernel('the job ends after a failed checkpoint: exits with that failure status and says the job ended', 'CR_TESTKERNEL_FAIL', async () => {
+    const prog = await startCounter(['--interval-ms', '20']);
+    const w = startWatch([String(prog.pid), '--on-signal', 'USR1', '--dir', dir, '--job', 'g'], {CR_TESTKERNEL_FAIL: 'tempfail'});
+    await waitFor(() => w.stderr().includes('watching'), 10_000, 'the watcher ready');
+    w.child.kill('SIGUSR1');
+    await waitFor(() => w.stderr().includes('failed'), 10_000, 'a failed checkpoint');
+    process.kill(prog.pid, 'SIGKILL');
+    const r = await w.done;
+    expect(r.code, r.stderr).to.equal(50);
+    expect(r.stderr).to.contain(`cr watch: ended: process ${prog.pid} ended; the last checkpoint failed: `);
   });
 
   itTestKernel('refuses a second checkpoint of a job while one is in progress (16), naming the holder', 'a dump slowed by CR_TESTKERNEL_RATE', async () => {

@@ -1,7 +1,11 @@
 // The quiesce sequence against recording fakes: order, confirmation, and that every failure path
 // resumes every device it suspended (the kernel lane runs the same code on real device-mapper).
 import {expect} from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {CrError} from '../../src/errors/index.js';
+import {runShellCommand} from '../../src/exec/shell.js';
 import type {LogEventName, WaitResponse} from '../../src/storage/dmlog/protocol.js';
 import {prepareQuiesce, quiesce, QuiesceError, type QuiesceOps, type QuiescePlan} from '../../src/storage/quiesce.js';
 
@@ -171,5 +175,71 @@ describe('quiesce', () => {
     const e = await rejection(quiesce(p, devices, f.ops, ac.signal));
     expect(e.exitCode).to.equal(128 + 15);
     expect(f.calls.filter((c) => /^(run|resume)/.test(c))).to.deep.equal(['resume b', 'resume a']);
+  });
+
+  /** Pids of `sleep MARKER` (what the command started, found by its unique argument). */
+  const running = (marker: string) =>
+    fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && (() => {
+      try {
+        return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8') === `sleep\0${marker}\0`;
+      } catch {
+        return false;
+      }
+    })());
+
+  /** Until `file` exists and `sleep MARKER` runs (the shell forks it before the touch, but the exec
+   *  may come after). */
+  async function untilStarted(file: string, marker: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(file) || running(marker).length === 0) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${file} and sleep ${marker}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  it('SIGTERM during the --while-quiesced command: the command (and what it started) is ended and gone before any resume; exit 143', async function () {
+    this.timeout(20_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-qcmd-'));
+    const marker = `987.${process.pid}`;
+    const f = fake();
+    const atResume: string[][] = [];
+    const origResume = f.ops.devices.resume;
+    f.ops.devices.resume = async (name) => {
+      atResume.push(running(marker));
+      await origResume(name);
+    };
+    f.ops.runCommand = (command, env, signal) => runShellCommand(command, env, signal);
+    const ac = new AbortController();
+    const p = plan(['a', 'b'], `sleep ${marker} & touch ${dir}/started; wait; echo the command went on`);
+    const devices = await prepareQuiesce(p, f.ops);
+    const q = quiesce(p, devices, f.ops, ac.signal);
+    let e: QuiesceError;
+    try {
+      await untilStarted(`${dir}/started`, marker);
+    } finally {
+      ac.abort('SIGTERM');
+      e = await rejection(q);
+    }
+    expect(e.exitCode).to.equal(128 + 15);
+    expect(e.message).to.contain('interrupted by SIGTERM');
+    expect(atResume, 'nothing of the command left at either resume').to.deep.equal([[], []]);
+    expect(f.calls.filter((c) => c.startsWith('resume'))).to.deep.equal(['resume b', 'resume a']);
+    fs.rmSync(dir, {recursive: true, force: true});
+  });
+
+  it('a --while-quiesced command that ignores SIGTERM gets SIGKILL after the bound, and is waited for', async function () {
+    this.timeout(20_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cr-qcmd-'));
+    const marker = `986.${process.pid}`;
+    const ac = new AbortController();
+    const r = runShellCommand(`trap '' TERM; sleep ${marker} & touch ${dir}/started; wait`, {}, ac.signal, 300);
+    try {
+      await untilStarted(`${dir}/started`, marker);
+    } finally {
+      ac.abort('SIGTERM');
+    }
+    expect(await r).to.equal(128 + 9);
+    expect(running(marker), 'nothing left running').to.deep.equal([]);
+    fs.rmSync(dir, {recursive: true, force: true});
   });
 });

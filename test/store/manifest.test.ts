@@ -62,14 +62,15 @@ describe('checkpoint store: manifest, checksum, open files', () => {
     expect(() => readManifest(ctx)).to.throw('invalid at `version`');
   });
 
-  it('lists the open and mapped files of a process tree from /proc', () => {
+  it('lists the open and mapped files of a process tree from /proc', async () => {
     const pids = pidsInScope(process.pid, 'tree');
     expect(pids).to.include(process.pid);
     const f = path.join(dir, 'held');
     fs.writeFileSync(f, 'x'.repeat(5));
     const fd = fs.openSync(f, 'r');
     try {
-      const files = openFilesOf([process.pid]);
+      const {files, unstatted} = await openFilesOf([process.pid]);
+      expect(unstatted).to.deep.equal([]);
       const held = files.find((o) => o.path === f)!;
       expect(held).to.include({pid: process.pid, size: 5, inode: fs.statSync(f).ino});
       expect(held.use).to.match(/^fd \d+$/);

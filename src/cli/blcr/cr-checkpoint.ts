@@ -16,8 +16,8 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   (await import('../../pipeline/stand-aside.js')).standAsideIfInScope(opts);
   const {runCheckpoint} = await import('../../pipeline/checkpoint.js');
   const abort = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => abort.abort(sig);
-  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const {abortOnCleanupSignals} = await import('../../pipeline/signal-relay.js');
+  const undo = abortOnCleanupSignals(abort);
   try {
     const result = await runCheckpoint(opts, {json: false, quiet: quiet || verbose === 0, verbose}, abort.signal);
     if (opts.kmsg === 'warning') note(quiet, result.log.map((l) => `- ${l}\n`).join(''));
@@ -27,6 +27,6 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
     note(quiet, failureText(error));
     return exitStatus(error.exitCode);
   } finally {
-    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    undo();
   }
 }
