@@ -39,7 +39,7 @@ otherwise with the last checkpoint's exit status.`;
     );
     const last = end.events.findLast((e) => e.ok || e.exitCode !== undefined);
     if (end.exitCode !== 0) {
-      throw new cr.CrError(`cr watch: ended: ${end.reason}; the last checkpoint failed: ${last!.error}`, {exitCode: end.exitCode, code: 'ECHECKPOINT'});
+      throw new cr.CrError(`cr watch: ended: ${end.reason}; the last checkpoint failed: ${last!.error?.message}`, {exitCode: end.exitCode, code: 'ECHECKPOINT'});
     }
     this.note(`cr watch: ended: ${end.reason}`);
     return {target: opts.checkpoint.target, checkpoints: end.events, ended: end.reason};

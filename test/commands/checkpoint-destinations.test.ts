@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {itTestKernel, KERNEL, scaled} from '../helpers/kernel.js';
 import {type CrRun, procState, runCr, scratchDir, spawnCr, startCounter, waitFor} from '../helpers/procs.js';
+import {parseTempName} from '../../src/store/index.js';
 
 const isRoot = process.getuid?.() === 0;
 const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').length : 0);
@@ -183,7 +184,7 @@ describe(`cr checkpoint (${KERNEL} kernel): destinations are checked before the 
     fs.mkdirSync(ro, {mode: 0o555});
     fs.chmodSync(dir, 0o755);
     // The target is not reached: the destination is refused first, so its owner does not matter.
-    const r = await runCr(['checkpoint', '-f', path.join(ro, 'x'), '1'], {uid: 65534, gid: 65534});
+    const r = await runCr(['checkpoint', '-f', path.join(ro, 'x'), String(process.pid)], {uid: 65534, gid: 65534});
     refusedBeforeRequest(r, 13, '-f/--file', ro, 'not writable');
   });
 });
@@ -275,10 +276,10 @@ describe(`cr checkpoint (${KERNEL} kernel): a failure after the dump harms nothi
     let stderr = '';
     cr.stderr!.on('data', (b) => (stderr += b));
     const exit = new Promise<number | null>((r) => cr.once('close', (code) => r(code)));
-    // The context file's temporary is .NAME.<pid>.cr-tmp: NAME.json is where the manifest goes.
-    const temp = () => fs.readdirSync(dir).find((n) => n.endsWith(`.${cr.pid}.cr-tmp`));
+    // The context file's temporary is .NAME@HOST.<pid>.<start>.cr-tmp: NAME.json is where the manifest goes.
+    const temp = () => fs.readdirSync(dir).map((n) => parseTempName(n)).find((t) => t?.pid === cr.pid);
     await waitFor(() => temp() !== undefined, scaled(10_000), 'the dump to start');
-    const name = temp()!.slice(1, -`.${cr.pid}.cr-tmp`.length);
+    const name = temp()!.base;
     fs.mkdirSync(path.join(dir, `${name}.json`));
     expect(await exit, stderr).to.equal(21);
     expect(stderr).to.contain('writing the manifest').and.contain(`${name}.json`).and.contain('Is a directory');

@@ -35,6 +35,7 @@ const Checkpoint = z.strictObject({
   log: z.array(z.string()),
   quiesce: z.nullable(z.looseObject({})),
   heldMs: z.nullable(z.number().min(0)),
+  warnings: z.array(z.string()),
 });
 
 const Exit = z.nullable(z.strictObject({code: z.nullable(Int), signal: z.nullable(z.string().regex(/^SIG[A-Z0-9]+$/))}));
@@ -45,13 +46,13 @@ const DmTarget = z.strictObject({start: z.string(), length: z.string(), type: z.
 
 const ListEntry = z.strictObject({file: AbsPath, job: z.string(), sequence: Int, time: IsoTime, size: z.nullable(Int), status: z.string()});
 const VerifyReport = z.strictObject({file: AbsPath, ok: z.boolean(), problems: z.array(z.string()), size: z.nullable(Int)});
-const WatchEvent = z.strictObject({trigger: z.string(), at: IsoTime, ok: z.boolean(), file: z.optional(AbsPath), error: z.optional(ErrorBody)});
+const WatchEvent = z.strictObject({trigger: z.string(), at: IsoTime, ok: z.boolean(), file: z.optional(AbsPath), error: z.optional(ErrorBody), exitCode: z.optional(Int)});
 
 /** Success schema of every command that has --json; failure is `failure()` unless FAILURE says otherwise. */
 export const SUCCESS: Record<string, z.ZodType> = {
   checkpoint: success(Checkpoint.shape),
   restart: success(Restart),
-  watch: success({target: Int, checkpoints: z.array(WatchEvent)}),
+  watch: success({target: Int, checkpoints: z.array(WatchEvent), ended: z.string()}),
   ls: success({dir: AbsPath, checkpoints: z.array(ListEntry)}),
   verify: success({checkpoints: z.array(VerifyReport)}),
   info: success({ctrlFile: AbsPath, present: z.boolean(), interface: z.string(), blcrRelease: z.string(), versionOk: z.boolean()}),
@@ -59,7 +60,7 @@ export const SUCCESS: Record<string, z.ZodType> = {
   'sge:checkpoint': success(Checkpoint.shape),
   'sge:clean': success({removed: z.array(AbsPath)}),
   'lsf:echkpnt': success(Checkpoint.shape),
-  'lsf:erestart': success({file: AbsPath, restartCmd: AbsPath, command: z.string()}),
+  'lsf:erestart': success({file: AbsPath, job: z.string(), restartCmd: AbsPath, command: z.string()}),
   'pbs:checkpoint': success(Checkpoint.shape),
   'torque:checkpoint': success({checkpoint: Checkpoint, removed: z.array(AbsPath)}),
   'slurm:checkpoint': success({checkpoint: Checkpoint, requeued: z.nullable(z.string())}),

@@ -137,7 +137,7 @@ describe(`one --json style for every command (${KERNEL} kernel)`, function () {
     fs.mkdirSync(lsf);
     await cr('lsf:echkpnt', ['--', '-x', '-d', lsf, pid], {env: {LSB_JOBID: '4711'}}, 'ok');
     await cr('lsf:echkpnt', ['--', '-d', lsf, '999999'], {env: {LSB_JOBID: '4711'}}, 'error');
-    await cr('lsf:erestart', ['--', lsf], {}, 'ok');
+    await cr('lsf:erestart', ['--', lsf], {env: {LSB_JOBID: '4711'}}, 'ok');
     await cr('lsf:erestart', ['--', path.join(dir, 'empty')], {}, 'error');
     await cr('pbs:checkpoint', ['--', pid, '31.pbs', dir], {}, 'ok');
     await cr('pbs:checkpoint', ['--', '999999', '31.pbs', dir], {}, 'error');
