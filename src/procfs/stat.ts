@@ -12,30 +12,29 @@ export interface ProcStat {
   sid: number;
 }
 
-/** /proc/PID/stat of one process, or undefined when it is gone (zombies included). */
-export function readStat(pid: number): ProcStat | undefined {
+/** The fields of /proc/PID/stat after the command name (field 3 on), or undefined when it is gone.
+ *  The command name may hold spaces and parentheses: the fields start after the last ')'. */
+function statFields(pid: number): string[] | undefined {
   let stat: string;
   try {
     stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // The command name may hold spaces and parentheses: the fields start after the last ')'.
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (f[0] === 'Z' || f[0] === 'X') return undefined;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** /proc/PID/stat of one process, or undefined when it is gone (zombies included). */
+export function readStat(pid: number): ProcStat | undefined {
+  const f = statFields(pid);
+  if (f === undefined || f[0] === 'Z' || f[0] === 'X') return undefined;
   return {pid, state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), sid: Number(f[3])};
 }
 
 /** When `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat), or undefined when it
  *  is gone: with the pid, it tells a process from a later one that reused its pid. */
 export function startTimeOf(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const t = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const t = Number(statFields(pid)?.[19]);
   return Number.isSafeInteger(t) ? t : undefined;
 }
 

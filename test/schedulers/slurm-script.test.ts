@@ -52,12 +52,16 @@ describe(`Slurm batch script (examples/slurm/cr-job.sbatch, fake scontrol, ${KER
     return {child, ended, stderr: () => stderr};
   };
 
-  it('USR1: the job is checkpointed and can no longer run when scontrol requeue is called', async () => {
-    const dir = path.join(scratch.path, 'order');
+  /** A case's own directory: the job's output and ready files, and a fake scontrol exiting `status`. */
+  const requeueCase = (name: string, status: number) => {
+    const dir = path.join(scratch.path, name);
     fs.mkdirSync(dir);
-    const out = path.join(dir, 'out');
     const ready = path.join(dir, 'ready');
-    const scontrol = fakeScontrol(dir, ready, 0);
+    return {dir, out: path.join(dir, 'out'), ready, scontrol: fakeScontrol(dir, ready, status)};
+  };
+
+  it('USR1: the job is checkpointed and can no longer run when scontrol requeue is called', async () => {
+    const {out, ready, scontrol} = requeueCase('order', 0);
     const b = startBatch([COUNTER, '--interval-ms', '20', '--out', out, '--ready', ready], slurmEnv('900', {PATH: scontrol.dir}));
     batch = b.child;
     await waitFor(() => lines(out).length >= 5, scaled(10_000), 'the job counting');
@@ -75,11 +79,7 @@ describe(`Slurm batch script (examples/slurm/cr-job.sbatch, fake scontrol, ${KER
   });
 
   it('USR1 when the requeue fails: the job, already ended, goes on from its checkpoint in place', async () => {
-    const dir = path.join(scratch.path, 'requeue-fails');
-    fs.mkdirSync(dir);
-    const out = path.join(dir, 'out');
-    const ready = path.join(dir, 'ready');
-    const scontrol = fakeScontrol(dir, ready, 1);
+    const {dir, out, ready, scontrol} = requeueCase('requeue-fails', 1);
     const stop = path.join(dir, 'stop');
     const b = startBatch([COUNTER, '--interval-ms', '20', '--exit-when', stop, '--exit-code', '5', '--out', out, '--ready', ready], slurmEnv('901', {PATH: scontrol.dir}));
     batch = b.child;
