@@ -10,7 +10,8 @@ export {runRestart, runHook, HookStatusError, signalNumber, type RestartResult} 
 export {restartOptionsFromFlags, hooksFromArgv} from './cli/restart-flags.js';
 export {dieBySignal} from './abi/process.js';
 export {latestGood, listStore, verifyStore, type ListEntry} from './pipeline/store.js';
-export {runWatch, parseDuration, type WatchEvent} from './pipeline/watch.js';
+export {runWatch, type WatchEvent} from './pipeline/watch.js';
+export {parseDuration} from './util/duration.js';
 export {watchOptionsFromFlags} from './cli/watch-flags.js';
 export * from './errors/index.js';
 export * from './schema/index.js';

@@ -1,6 +1,6 @@
 // `cr dm`: list, status, suspend (with rollback), resume and wait, over one DmControl each.
 import {CrError, E, KernelError, UsageError} from '../errors/index.js';
-import {parseDuration} from './watch.js';
+import {parseDuration} from '../util/duration.js';
 import {checkDmName, DmControl, parseMirrorStatus, userspaceLogUuid, type DmInfo, type DmTarget, type MirrorStatus} from '../storage/dm/client.js';
 
 /** Where the operations get their control device; tests pass a DmControl over a fake ioctl. */

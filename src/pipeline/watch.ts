@@ -38,9 +38,6 @@ export interface WatchEnd {
   exitCode: number;
 }
 
-/** The duration parser, from its one home (kept here for the modules that import it from watch). */
-export {parseDuration} from '../util/duration.js';
-
 const alive = isAlive;
 
 /** Watch until the target ends, a stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT that is not a

@@ -4,7 +4,7 @@ import {expect} from 'chai';
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {parseDuration} from '../../src/pipeline/watch.js';
+import {parseDuration} from '../../src/util/duration.js';
 import {listCheckpoints} from '../../src/store/index.js';
 import {itTestKernel, KERNEL, scaled} from '../helpers/kernel.js';
 import {CR_BIN} from '../helpers/paths.js';
