@@ -1,5 +1,6 @@
 // flock(2) through koffi: an exclusive lock the kernel drops when its holder dies, however it dies.
 import {koffi} from './koffi.js';
+import {faultErrno} from '../util/crash-point.js';
 
 const LOCK_EX = 2;
 const LOCK_NB = 4;
@@ -12,10 +13,10 @@ function load() {
 }
 
 /** Try to take an exclusive lock on `fd` without waiting: 0, or the errno (EWOULDBLOCK: held).
- *  CR_TEST_FLOCK_ERRNO=N (tests only) makes every call fail with errno N, as flock(2) does on a
- *  file system without it (Lustre mounted without -o flock: ENOSYS). */
+ *  CR_FAULT_POINT=flock:ERRNO (tests only) makes every call fail with that errno, as flock(2) does
+ *  on a file system without it (Lustre mounted without -o flock: ENOSYS). */
 export function tryLockExclusive(fd: number): number {
-  const forced = process.env.CR_TEST_FLOCK_ERRNO;
-  if (forced && /^\d+$/.test(forced)) return Number(forced);
+  const forced = faultErrno('flock');
+  if (forced !== undefined) return forced;
   return load()(fd, LOCK_EX | LOCK_NB) === 0 ? 0 : koffi().errno();
 }

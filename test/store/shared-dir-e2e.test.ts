@@ -129,9 +129,9 @@ describe(`shared checkpoint directories end to end (${KERNEL} kernel)`, function
 
   itTestKernel('without flock(2): two cr contend through the lease lock; a dead holder is taken over', 'a dump slowed by CR_TESTKERNEL_RATE', async () => {
     const prog = await startCounter();
-    const noFlock = {CR_TEST_FLOCK_ERRNO: '38'};
+    const noFlock = {CR_FAULT_POINT: 'flock:ENOSYS'};
     const slow = spawnCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)], {...noFlock, CR_TESTKERNEL_RATE: String(256 << 10), CR_TESTKERNEL_IMAGE_SIZE: String(8 << 20)});
-    await waitFor(() => fs.readdirSync(dir).some((n) => n.endsWith('.cr-tmp')), 10_000, 'the first dump in progress');
+    await waitFor(() => fs.readdirSync(dir).some((n) => n.endsWith('.cr-tmp')), scaled(10_000), 'the first dump in progress');
     const held = JSON.parse(fs.readFileSync(lease('j'), 'utf8'));
     expect(held).to.include({pid: slow.pid, host});
     const busy = await runCr(['checkpoint', '-d', dir, '--job', 'j', String(prog.pid)], {env: noFlock});

@@ -45,7 +45,7 @@ function withEnv<T>(vars: Record<string, string>, f: () => T): T {
   }
 }
 
-const NO_FLOCK = {CR_TEST_FLOCK_ERRNO: '38'};
+const NO_FLOCK = {CR_FAULT_POINT: 'flock:ENOSYS'};
 // The lock's names, as the README gives them.
 const lockPathFor = (dir: string, job: string) => path.join(dir, `.cr-lock.${job}`);
 const leasePathFor = (dir: string, job: string) => path.join(dir, `.cr-lease.${job}`);
@@ -172,9 +172,9 @@ describe('shared checkpoint directories', () => {
       }
     });
 
-    for (const errno of ['37', '38', '95']) {
+    for (const errno of ['ENOLCK', 'ENOSYS', 'EOPNOTSUPP']) {
       it(`falls back to the lease lock when flock(2) fails with errno ${errno}; a second taker is busy (exit 16); release removes it`, () => {
-        withEnv({CR_TEST_FLOCK_ERRNO: errno}, () => {
+        withEnv({CR_FAULT_POINT: `flock:${errno}`}, () => {
           const lock = lockJob(dir, 'j');
           expect(lock.kind).to.equal('lease');
           const rec = parseLease(fs.readFileSync(leasePathFor(dir, 'j'), 'utf8'))!;
@@ -192,7 +192,7 @@ describe('shared checkpoint directories', () => {
     }
 
     it('any other flock(2) error stays fatal, with its errno', () => {
-      const e = withEnv({CR_TEST_FLOCK_ERRNO: '5'}, () => thrown(() => lockJob(dir, 'j')));
+      const e = withEnv({CR_FAULT_POINT: 'flock:EIO'}, () => thrown(() => lockJob(dir, 'j')));
       expect((e as CrError).exitCode).to.equal(5);
       expect(fs.existsSync(leasePathFor(dir, 'j'))).to.equal(false);
     });
